@@ -1,0 +1,44 @@
+# Every task is one command. `make run` serves the API on the embedded SQLite default;
+# `make test` installs what the tests need and runs lint, type checks and the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+
+.PHONY: run test check lint format typecheck docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: $(VENV)/.run-deps  ## start the server (extra options: make run ARGS="--port 9000")
+	$(BIN)/ecwid-customers serve $(ARGS)
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.test-deps
+	$(BIN)/mypy
+
+check: lint typecheck
+
+test: check  ## lint, type-check, then every test (in parallel)
+	$(BIN)/pytest -n auto
+
+format: $(VENV)/.test-deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: $(VENV)/.run-deps  ## regenerate the CLI reference in README.md
+	$(BIN)/python scripts/cli_reference.py --write
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info

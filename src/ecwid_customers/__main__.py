@@ -1,0 +1,3 @@
+from ecwid_customers.cli import main
+
+main()

@@ -1,0 +1,304 @@
+"""The ``ecwid-customers`` command: serve the API, manage stores and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+
+from ecwid_customers import __version__, admin
+from ecwid_customers.config import ONE_MIB
+from ecwid_customers.domain.clock import SystemClock
+from ecwid_customers.domain.models import Store
+from ecwid_customers.domain.tokens import TokenKind
+from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
+from ecwid_customers.storage.base import Storage, StoreExists
+from ecwid_customers.storage.urls import (
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    DatabaseUrlError,
+    open_storage,
+)
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def database_option(function: F) -> F:
+    decorator = click.option(
+        "--database",
+        "database_url",
+        default=DEFAULT_DATABASE_URL,
+        show_default=True,
+        envvar=DATABASE_URL_ENV,
+        show_envvar=True,
+        metavar="URL",
+        help="Database: sqlite:///relative.db or sqlite:////absolute/path.db.",
+    )
+    return decorator(function)
+
+
+def with_storage(database_url: str, work: Callable[[Storage], Awaitable[T]]) -> T:
+    """Open the database, run ``work`` on it, close it; database problems become CLI errors."""
+    try:
+        storage = open_storage(database_url)
+    except DatabaseUrlError as error:
+        raise click.BadParameter(str(error), param_hint="--database") from None
+
+    async def run() -> T:
+        await storage.open()
+        try:
+            return await work(storage)
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+def _when(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _table(headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(cell) for cell in column) for column in zip(headings, *rows, strict=True)]
+    for row in (headings, *rows):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ecwid-customers")
+def main() -> None:
+    """Ecwid's Customers REST API (v3), served from your own database.
+
+    Start with `ecwid-customers serve`: on an empty database it creates store 1003 and a
+    token, and prints a curl line to try.
+    """
+
+
+@main.command()
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--allow-query-token",
+    is_flag=True,
+    help="Also accept ?token=... (Ecwid stopped this in 2025; for old clients only).",
+)
+@click.option(
+    "--max-body-size",
+    default=ONE_MIB,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="BYTES",
+    help="Larger request bodies get 400 WRONG_PARAMETER.",
+)
+@click.option("--access-log", is_flag=True, help="Log one line per request.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    database_url: str,
+    host: str,
+    port: int,
+    allow_query_token: bool,
+    max_body_size: int,
+    access_log: bool,
+    log_level: str,
+) -> None:
+    """Run the API server."""
+    from ecwid_customers.config import Settings
+    from ecwid_customers.server import run_server
+
+    issued = with_storage(database_url, admin.bootstrap)
+    settings = Settings(allow_query_token=allow_query_token, max_body_size=max_body_size)
+    _print_banner(database_url, host, port, issued)
+    run_server(
+        open_storage(database_url),
+        settings,
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_level=log_level,
+    )
+
+
+def _print_banner(
+    database_url: str, host: str, port: int, issued: admin.IssuedToken | None
+) -> None:
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    if ":" in reachable:
+        reachable = f"[{reachable}]"
+    base = f"http://{reachable}:{port}/api/v3"
+    click.echo(f"ecwid-customers {__version__}, database {database_url}")
+    if issued is None:
+        click.echo(
+            "Tokens are stored hashed and are shown only when made; make one with\n"
+            "  ecwid-customers token create --store STORE_ID "
+            f"--scopes {','.join(CUSTOMER_SCOPES[:3])}"
+        )
+        return
+    store_id = issued.info.store_id
+    click.echo(
+        f"New database: created store {store_id} and a token with every customer scope.\n"
+        "Keep the token now: it is stored hashed and cannot be shown again.\n\n"
+        f"  Store id: {store_id}\n"
+        f"  Token:    {issued.token}\n\n"
+        "Create a customer:\n"
+        f"  curl -s -X POST {base}/{store_id}/customers \\\n"
+        f"    -H 'Authorization: Bearer {issued.token}' \\\n"
+        "    -H 'Content-Type: application/json' \\\n"
+        '    -d \'{"email": "ann.smith@example.net", '
+        '"billingPerson": {"name": "Ann Smith"}}\'\n'
+        "Read it back:\n"
+        f"  curl -s {base}/{store_id}/customers/1 -H 'Authorization: Bearer {issued.token}'\n"
+    )
+
+
+@main.group()
+def store() -> None:
+    """Create and list stores."""
+
+
+@store.command("create")
+@database_option
+@click.option("--id", "store_id", required=True, type=click.IntRange(1), help="Store id.")
+@click.option(
+    "--languages",
+    default="en",
+    show_default=True,
+    help="Comma-separated languages enabled in the store; a customer's lang must be one.",
+)
+@click.option(
+    "--legacy-sign-in",
+    is_flag=True,
+    help="The store uses legacy password sign-in: customer passwords are kept (hashed).",
+)
+def store_create(database_url: str, store_id: int, languages: str, legacy_sign_in: bool) -> None:
+    """Create a store."""
+    codes = tuple(dict.fromkeys(code.strip() for code in languages.split(",") if code.strip()))
+    if not codes:
+        raise click.BadParameter("name at least one language", param_hint="--languages")
+    new = Store(id=store_id, languages=codes, legacy_sign_in=legacy_sign_in)
+
+    async def work(storage: Storage) -> None:
+        await storage.create_store(new, now=SystemClock().now())
+
+    try:
+        with_storage(database_url, work)
+    except StoreExists as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created store {store_id} (languages: {','.join(codes)}).")
+
+
+@store.command("list")
+@database_option
+def store_list(database_url: str) -> None:
+    """List stores with their customer and live-token counts."""
+    summaries = with_storage(database_url, lambda storage: storage.list_stores())
+    _table(
+        ("STORE", "LANGUAGES", "LEGACY SIGN-IN", "CUSTOMERS", "TOKENS"),
+        [
+            (
+                str(item.store.id),
+                ",".join(item.store.languages),
+                "yes" if item.store.legacy_sign_in else "no",
+                str(item.customers),
+                str(item.tokens),
+            )
+            for item in summaries
+        ],
+    )
+
+
+@main.group()
+def token() -> None:
+    """Create, list and revoke access tokens."""
+
+
+@token.command("create")
+@database_option
+@click.option("--store", "store_id", required=True, type=int, help="Store the token belongs to.")
+@click.option(
+    "--scopes",
+    required=True,
+    help=f"Comma-separated access scopes, from: {', '.join(CUSTOMER_SCOPES)}.",
+)
+@click.option(
+    "--token",
+    "value",
+    metavar="VALUE",
+    help="Use this secret_.../public_... value instead of a random one (for scripted set-ups).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["secret", "public"]),
+    default="secret",
+    show_default=True,
+    help="Kind of a random token; a --token value's prefix decides its own kind.",
+)
+def token_create(
+    database_url: str, store_id: int, scopes: str, value: str | None, kind: TokenKind
+) -> None:
+    """Create a token and print it (this once: only its hash is kept)."""
+    from ecwid_customers.errors import EcwidError
+
+    try:
+        scope_names = parse_scopes(scopes)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--scopes") from None
+    try:
+        issued = with_storage(
+            database_url,
+            lambda storage: admin.issue_token(
+                storage, store_id, scope_names, token=value, kind=kind
+            ),
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--token") from None
+    except EcwidError:
+        raise click.ClickException(f"store {store_id} does not exist") from None
+    click.echo(issued.token)
+
+
+@token.command("list")
+@database_option
+@click.option("--store", "store_id", type=int, help="Only this store's tokens.")
+def token_list(database_url: str, store_id: int | None) -> None:
+    """List tokens (their hints only: values are never kept)."""
+    tokens = with_storage(database_url, lambda storage: storage.list_tokens(store_id))
+    _table(
+        ("ID", "STORE", "TOKEN", "SCOPES", "CREATED", "REVOKED"),
+        [
+            (
+                str(item.id),
+                str(item.store_id),
+                item.hint,
+                ",".join(item.scopes),
+                _when(item.created_at),
+                _when(item.revoked_at),
+            )
+            for item in tokens
+        ],
+    )
+
+
+@token.command("revoke")
+@database_option
+@click.argument("token_id", type=int)
+def token_revoke(database_url: str, token_id: int) -> None:
+    """Revoke the token with this ID (see `token list`); it stops working at once."""
+    revoked = with_storage(
+        database_url,
+        lambda storage: storage.revoke_token(token_id, now=SystemClock().now()),
+    )
+    if not revoked:
+        raise click.ClickException(f"no live token has id {token_id}")
+    click.echo(f"Revoked token {token_id}.")

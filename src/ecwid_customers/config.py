@@ -1,0 +1,15 @@
+"""Server settings that change wire behaviour, with Ecwid's behaviour as the default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ONE_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Ecwid stopped accepting ``?token=`` on 2025-03-20 (spec Q1); old clients may need it.
+    allow_query_token: bool = False
+    # Ecwid documents no limit for customer bodies; 1 MiB is far above any real one (Q26).
+    max_body_size: int = ONE_MIB

@@ -1,0 +1,119 @@
+"""Billing person and address book: validation and the fields Ecwid derives (spec 5.2, 5.3)."""
+
+from __future__ import annotations
+
+from ecwid_customers import errors
+from ecwid_customers.domain import geo
+from ecwid_customers.domain.inputs import BillingPersonInput, ShippingAddressInput
+from ecwid_customers.domain.models import BillingPerson, ShippingAddress
+
+
+def split_name(name: str | None) -> tuple[str | None, str | None]:
+    """``firstName``/``lastName``: first word and the rest; neither for a single word (Q10)."""
+    if not name:
+        return None, None
+    words = name.split()
+    if len(words) < 2:
+        return None, None
+    return words[0], " ".join(words[1:])
+
+
+def _place(
+    sent: BillingPersonInput, field: str
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """Country code and name, state code and name, checked and filled from ISO 3166.
+
+    A name the client sent is kept only when there is no code to derive it from.
+    """
+    country_code, country_name = sent.country_code, sent.country_name
+    state_code, state_name = sent.state_or_province_code, sent.state_or_province_name
+    if country_code is None:
+        return None, country_name, state_code, state_name
+    try:
+        country_code = geo.normalise_country_code(country_code)
+    except geo.UnknownCountry:
+        raise errors.wrong_parameter(
+            f"{field}.countryCode", "expected an ISO 3166-1 alpha-2 country code"
+        ) from None
+    country_name = geo.country_name(country_code)
+    if state_code is not None:
+        try:
+            state_code, derived = geo.resolve_state(country_code, state_code)
+        except geo.UnknownSubdivision:
+            raise errors.wrong_parameter(
+                f"{field}.stateOrProvinceCode",
+                f"not a state or province of {country_code}",
+            ) from None
+        state_name = derived or state_name
+    return country_code, country_name, state_code, state_name
+
+
+def build_billing_person(sent: BillingPersonInput | None) -> BillingPerson | None:
+    if sent is None:
+        return None
+    country_code, country_name, state_code, state_name = _place(sent, "billingPerson")
+    first_name, last_name = split_name(sent.name)
+    person = BillingPerson(
+        name=sent.name,
+        first_name=first_name,
+        last_name=last_name,
+        company_name=sent.company_name,
+        street=sent.street,
+        city=sent.city,
+        country_code=country_code,
+        country_name=country_name,
+        postal_code=sent.postal_code,
+        state_or_province_code=state_code,
+        state_or_province_name=state_name,
+        phone=sent.phone,
+    )
+    # An object with nothing in it is left out of the customer, as Ecwid does.
+    return person if person != BillingPerson() else None
+
+
+def format_address(address: ShippingAddress) -> str:
+    """One display line: ``street, city, postalCode state, country`` without empty parts (Q11)."""
+    street = ", ".join(line.strip() for line in (address.street or "").splitlines() if line.strip())
+    state = address.state_or_province_name or address.state_or_province_code
+    postal_and_state = " ".join(part for part in (address.postal_code, state) if part)
+    parts = (street, address.city, postal_and_state, address.country_name)
+    return ", ".join(part for part in parts if part)
+
+
+def build_shipping_addresses(
+    sent: list[ShippingAddressInput] | None, *, created_date: str
+) -> list[ShippingAddress]:
+    """The address book with id 0 placeholders; exactly one default when there are any."""
+    if not sent:
+        return []
+    defaults = [index for index, item in enumerate(sent) if item.default_address]
+    if len(defaults) > 1:
+        raise errors.wrong_parameter(
+            "shippingAddresses", "only one address can have defaultAddress: true"
+        )
+    default_index = defaults[0] if defaults else 0
+    addresses = []
+    for index, item in enumerate(sent):
+        field = f"shippingAddresses[{index}]"
+        country_code, country_name, state_code, state_name = _place(item, field)
+        address = ShippingAddress(
+            id=0,
+            name=item.name,
+            company_name=item.company_name,
+            street=item.street,
+            city=item.city,
+            country_code=country_code,
+            country_name=country_name,
+            postal_code=item.postal_code,
+            state_or_province_code=state_code,
+            state_or_province_name=state_name,
+            phone=item.phone,
+            note=item.note,
+            address_formatted="",
+            created_date=created_date,
+            default_address=index == default_index,
+            order_by=item.order_by if item.order_by is not None else index,
+        )
+        address.address_formatted = format_address(address)
+        addresses.append(address)
+    return addresses

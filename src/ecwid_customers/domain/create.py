@@ -1,0 +1,139 @@
+"""Create customer (spec 4.3): the rules that turn a request body into a customer to store."""
+
+from __future__ import annotations
+
+import msgspec
+
+from ecwid_customers import errors
+from ecwid_customers.domain.addresses import build_billing_person, build_shipping_addresses
+from ecwid_customers.domain.clock import format_ecwid_time
+from ecwid_customers.domain.contacts import build_contacts
+from ecwid_customers.domain.inputs import CustomerInput, ExtraFieldInput
+from ecwid_customers.domain.models import (
+    GENERAL_GROUP_ID,
+    Customer,
+    ExtraFieldValue,
+    NewCustomer,
+    Stats,
+    Store,
+)
+
+
+def email_key(email: str) -> str:
+    """The form in which emails are compared for uniqueness: trimmed, case-folded (Q6)."""
+    return email.strip().casefold()
+
+
+def _checked_email(email: str | None) -> str:
+    email = (email or "").strip()
+    if not email:
+        raise errors.field_absent("Customer.email")
+    # Deliberately lenient (Q21): only reject what cannot be an address at all.
+    if "@" not in email:
+        raise errors.wrong_parameter("email", "not an email address")
+    return email
+
+
+def _checked_lang(lang: str | None, store: Store) -> str | None:
+    if lang is not None and lang not in store.languages:
+        raise errors.languages_not_allowed()
+    return lang
+
+
+def _extrafields(sent: list[ExtraFieldInput] | None) -> list[ExtraFieldValue] | None:
+    if not sent:
+        return None
+    values = []
+    for index, item in enumerate(sent):
+        if not item.key:
+            raise errors.field_absent(f"Customer.extrafields[{index}].key")
+        values.append(
+            ExtraFieldValue(
+                key=item.key,
+                title=item.title,
+                value=item.value,
+                order_by=index,
+                type=item.type,
+                entity_types=["CUSTOMERS"],
+            )
+        )
+    return values
+
+
+def password_to_keep(sent: CustomerInput, store: Store) -> str | None:
+    """The password to hash and keep: only stores on the legacy sign-in keep one (Q20)."""
+    return sent.password if store.legacy_sign_in and sent.password else None
+
+
+def build_new_customer(
+    sent: CustomerInput, *, store: Store, now: int, password_hash: str | None = None
+) -> NewCustomer:
+    """Validate ``sent`` and derive every server-side field; ids are assigned by storage.
+
+    Raises :class:`~ecwid_customers.errors.EcwidError` for anything Ecwid would refuse. Whether
+    ``customerGroupId`` names an existing group is checked by storage, in the same transaction
+    that saves the customer.
+    """
+    email = _checked_email(sent.email)
+    lang = _checked_lang(sent.lang, store)
+    timestamp = format_ecwid_time(now)
+    billing = build_billing_person(sent.billing_person)
+    customer = Customer(
+        id=0,
+        name=billing.name if billing else None,
+        email=email,
+        registered=timestamp,
+        updated=timestamp,
+        customer_group_id=(
+            sent.customer_group_id if sent.customer_group_id is not None else GENERAL_GROUP_ID
+        ),
+        billing_person=billing,
+        shipping_addresses=build_shipping_addresses(
+            sent.shipping_addresses, created_date=timestamp
+        ),
+        contacts=build_contacts(
+            sent.contacts,
+            email=email,
+            primary_phone=sent.primary_phone,
+            billing_phone=billing.phone if billing else None,
+            timestamp=timestamp,
+        ),
+        tax_exempt=bool(sent.tax_exempt),
+        tax_id=sent.tax_id or "",
+        # Ecwid's examples show ``true`` for customers that never sent a tax id.
+        tax_id_valid=sent.tax_id_valid if sent.tax_id_valid is not None else True,
+        b2b_b2c=sent.b2b_b2c or "b2c",
+        fiscal_code=sent.fiscal_code or "",
+        electronic_invoice_pec_email=sent.electronic_invoice_pec_email or "",
+        electronic_invoice_sdi_code=sent.electronic_invoice_sdi_code or "",
+        accept_marketing=sent.accept_marketing,
+        lang=lang,
+        stats=Stats(number_of_orders=0, sales_value=0, average_order_value=0),
+        private_admin_notes=sent.private_admin_notes or "",
+        favorites=[],
+        extrafields=_extrafields(sent.extrafields),
+    )
+    return NewCustomer(
+        customer=customer,
+        email_key=email_key(email),
+        registered_at=now,
+        password_hash=password_hash,
+    )
+
+
+def assign_ids(
+    customer: Customer, *, customer_id: int, first_contact_id: int, first_address_id: int
+) -> Customer:
+    """Number the customer and its sub-records from the blocks storage reserved for them."""
+    return msgspec.structs.replace(
+        customer,
+        id=customer_id,
+        contacts=[
+            msgspec.structs.replace(contact, id=first_contact_id + offset)
+            for offset, contact in enumerate(customer.contacts)
+        ],
+        shipping_addresses=[
+            msgspec.structs.replace(address, id=first_address_id + offset)
+            for offset, address in enumerate(customer.shipping_addresses)
+        ],
+    )

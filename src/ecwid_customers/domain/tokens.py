@@ -1,0 +1,46 @@
+"""Access tokens: Ecwid's shapes (``secret_``/``public_`` + 32 alphanumerics, spec 2.2).
+
+Tokens are kept only as SHA-256 digests. A token is 190 bits of randomness, so a fast hash is
+the right tool (a slow password hash would only slow every request); the digest is what storage
+looks up, and the plaintext is shown once, when the token is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from typing import Literal
+
+TokenKind = Literal["secret", "public"]
+
+_ALPHABET = string.ascii_letters + string.digits
+_BODY_LENGTH = 32
+
+
+def generate_token(kind: TokenKind) -> str:
+    return f"{kind}_" + "".join(secrets.choice(_ALPHABET) for _ in range(_BODY_LENGTH))
+
+
+def token_kind(token: str) -> TokenKind:
+    """``public`` for ``public_`` tokens; every other token acts as a secret one."""
+    return "public" if token.startswith("public_") else "secret"
+
+
+def check_token_format(token: str) -> None:
+    """Reject values that cannot be an Ecwid token (for ``token create --token``)."""
+    kind, sep, body = token.partition("_")
+    if kind not in ("secret", "public") or not sep:
+        raise ValueError("a token starts with secret_ or public_")
+    if not body or any(ch not in _ALPHABET for ch in body):
+        raise ValueError("after the prefix a token has only letters and digits")
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def token_hint(token: str) -> str:
+    """How Ecwid's own docs show a token: ``secret_ab***cd``."""
+    kind, _, body = token.partition("_")
+    return f"{kind}_{body[:2]}***{body[-2:]}"

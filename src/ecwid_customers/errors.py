@@ -1,0 +1,116 @@
+"""The one catalogue of errors the API can answer with.
+
+Every error leaves the server as ``{"errorMessage": ..., "errorCode": ...}`` with the status
+below (spec section 3). Code anywhere in the package raises :class:`EcwidError` through one of
+the constructors here, so a status, code or wording lives in exactly one place; the HTTP layer
+renders whatever it catches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class EcwidError(Exception):
+    """An error with Ecwid's status, ``errorCode`` and ``errorMessage``."""
+
+    status: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+# -- 400 ---------------------------------------------------------------------------------------
+
+
+def wrong_parameter(name: str, detail: str | None = None) -> EcwidError:
+    """A value of the wrong type or outside its allowed set (spec Q25)."""
+    message = f"Wrong parameter '{name}' value"
+    if detail:
+        message = f"{message}: {detail}"
+    return EcwidError(400, "WRONG_PARAMETER", message)
+
+
+def field_absent(entity_field: str) -> EcwidError:
+    """A required field is missing; Ecwid words it ``Field CustomerMembership.name is absent``."""
+    return EcwidError(400, "WRONG_PARAMETER", f"Field {entity_field} is absent")
+
+
+def unparsable_body() -> EcwidError:
+    return EcwidError(400, "WRONG_PARAMETER", "Cannot parse request body")
+
+
+def body_not_object() -> EcwidError:
+    return EcwidError(400, "WRONG_PARAMETER", "Request body must be a JSON object")
+
+
+def body_too_large(limit: int) -> EcwidError:
+    # Spec Q26: Ecwid never documents 413, so an oversized body is a 400.
+    return EcwidError(
+        400, "WRONG_PARAMETER", f"Request body is too large: the limit is {limit} bytes"
+    )
+
+
+def languages_not_allowed() -> EcwidError:
+    return EcwidError(400, "LANGUAGES_NOT_ALLOWED", "Specified languages are disabled in the store")
+
+
+# -- 403 ---------------------------------------------------------------------------------------
+
+
+def invalid_api_token() -> EcwidError:
+    return EcwidError(403, "INVALID_API_TOKEN", "Invalid access token in the request")
+
+
+def insufficient_scope(scope: str) -> EcwidError:
+    return EcwidError(403, "INSUFFICIENT_APP_SCOPE", f"Access token doesn't have {scope} scope")
+
+
+# -- 404 ---------------------------------------------------------------------------------------
+
+
+def store_not_found() -> EcwidError:
+    return EcwidError(404, "STORE_NOT_FOUND", "Store not found")
+
+
+def customer_not_found(customer_id: int | str) -> EcwidError:
+    return EcwidError(404, "CUSTOMER_NOT_FOUND", f"Customer #{customer_id} not found")
+
+
+def customer_group_not_found(group_id: int | str) -> EcwidError:
+    return EcwidError(404, "CUSTOMER_GROUP_NOT_FOUND", f"Customer group #{group_id} not found")
+
+
+def resource_not_found() -> EcwidError:
+    """A URL outside the API's URL space."""
+    return EcwidError(404, "RESOURCE_NOT_FOUND", "Requested resource is not found")
+
+
+# -- 405, 409, 415, 500 ------------------------------------------------------------------------
+
+
+def method_not_allowed(method: str) -> EcwidError:
+    return EcwidError(
+        405, "METHOD_NOT_ALLOWED", f"HTTP method {method} is not supported for this resource"
+    )
+
+
+def email_already_exists() -> EcwidError:
+    return EcwidError(
+        409, "CONSTRAINT_VIOLATION", "The customer with the given email already exists"
+    )
+
+
+def unsupported_media_type() -> EcwidError:
+    return EcwidError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Unsupported content-type: expected application/json or text/json",
+    )
+
+
+def internal_error() -> EcwidError:
+    return EcwidError(500, "INTERNAL_ERROR", "Internal server error")

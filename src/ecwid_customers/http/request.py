@@ -1,0 +1,97 @@
+"""One API request as the views see it: path values, query, grant and a guarded body."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+import msgspec
+
+from ecwid_customers import errors
+from ecwid_customers.config import Settings
+from ecwid_customers.domain.clock import Clock
+from ecwid_customers.domain.models import TokenGrant
+from ecwid_customers.storage.base import Storage
+
+T = TypeVar("T")
+
+_JSON_MEDIA_TYPES = frozenset({"application/json", "text/json"})
+_AT_PATH = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+
+
+class ClientDisconnected(Exception):
+    """The client went away before sending its whole body: there is nobody to answer."""
+
+
+def header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
+def _decode_error(error: msgspec.DecodeError) -> errors.EcwidError:
+    if not isinstance(error, msgspec.ValidationError):
+        return errors.unparsable_body()
+    match = _AT_PATH.match(str(error))
+    assert match is not None  # the pattern matches any text
+    path = (match["path"] or "").lstrip(".")
+    if not path:
+        return errors.body_not_object()
+    # "Expected `int | null`, got `str`" -> "expected int, got str": null is never the point.
+    detail = match["what"].replace("`", "").replace(" | null", "")
+    return errors.wrong_parameter(path, detail[:1].lower() + detail[1:])
+
+
+@dataclass(slots=True)
+class Request:
+    scope: dict[str, Any]
+    receive: Any
+    method: str
+    store_id: int
+    params: dict[str, str]
+    grant: TokenGrant
+    storage: Storage
+    settings: Settings
+    clock: Clock
+    _query: dict[str, list[str]] | None = field(default=None)
+
+    def query(self, name: str) -> str | None:
+        """The first value of a query parameter."""
+        if self._query is None:
+            self._query = parse_qs(self.scope["query_string"].decode("latin-1"))
+        values = self._query.get(name)
+        return values[0] if values else None
+
+    async def _body(self) -> bytes:
+        limit = self.settings.max_body_size
+        declared = header(self.scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise errors.body_too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise errors.body_too_large(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def json(self, decoder: msgspec.json.Decoder[T]) -> T:
+        """The body decoded with ``decoder``: 415 for a non-JSON type, 400 for a bad body."""
+        content_type = header(self.scope, b"content-type") or ""
+        if content_type.split(";", 1)[0].strip().lower() not in _JSON_MEDIA_TYPES:
+            raise errors.unsupported_media_type()
+        body = await self._body()
+        try:
+            return decoder.decode(body)
+        except msgspec.DecodeError as error:
+            raise _decode_error(error) from None

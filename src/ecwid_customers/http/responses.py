@@ -1,0 +1,44 @@
+"""Responses in Ecwid's wire format: JSON bodies, ``{"errorMessage", "errorCode"}`` errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from ecwid_customers.errors import EcwidError
+
+JSON_CONTENT_TYPE = b"application/json;charset=utf-8"
+
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+def json_response(content: Any, status: int = 200) -> Response:
+    return Response(status, _encode(content))
+
+
+def error_response(error: EcwidError) -> Response:
+    return Response(error.status, _encode({"errorMessage": error.message, "errorCode": error.code}))
+
+
+async def send_response(send: Any, response: Response) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                (b"content-type", JSON_CONTENT_TYPE),
+                (b"content-length", str(len(response.body)).encode()),
+                *response.headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,91 @@
+"""The SQLite schema.
+
+Every table and index starts with ``store_id``: stores never share rows, and that keeps the
+path open to distributing data by store. A customer is one row: the columns that queries and
+constraints need, plus the whole customer object as JSON in ``doc`` (read back in one lookup).
+Ids come from per-store counters in ``stores``, so they increase per store and are never
+reused, even after a delete (spec Q37).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE stores (
+    id                  INTEGER PRIMARY KEY,
+    languages           TEXT    NOT NULL,            -- comma-separated language codes
+    legacy_sign_in      INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    next_customer_id    INTEGER NOT NULL DEFAULT 1,
+    next_contact_id     INTEGER NOT NULL DEFAULT 1,
+    next_address_id     INTEGER NOT NULL DEFAULT 1,
+    next_group_id       INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    store_id    INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    token_hash  BLOB    NOT NULL,
+    kind        TEXT    NOT NULL CHECK (kind IN ('secret', 'public')),
+    scopes      TEXT    NOT NULL,                    -- comma-separated scope names
+    hint        TEXT    NOT NULL,                    -- secret_ab***cd, for listings
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+CREATE UNIQUE INDEX tokens_by_hash ON tokens (store_id, token_hash);
+
+CREATE TABLE customer_groups (
+    store_id                INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    id                      INTEGER NOT NULL,
+    name                    TEXT    NOT NULL,
+    external_reference_id   TEXT,
+    PRIMARY KEY (store_id, id)
+);
+
+CREATE TABLE customers (
+    store_id        INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    id              INTEGER NOT NULL,
+    email_key       TEXT    NOT NULL,                -- trimmed, case-folded email
+    group_id        INTEGER NOT NULL,
+    registered_at   INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    password_hash   TEXT,
+    doc             BLOB    NOT NULL,                -- the customer object, JSON
+    PRIMARY KEY (store_id, id)
+);
+-- One customer per email and store, enforced where races cannot slip past it.
+CREATE UNIQUE INDEX customers_by_email ON customers (store_id, email_key);
+CREATE INDEX customers_by_group ON customers (store_id, group_id);
+"""
+
+
+def configure(connection: sqlite3.Connection) -> None:
+    """Settings every connection needs. ``synchronous=FULL``: a commit survives power loss."""
+    connection.execute("PRAGMA busy_timeout = 10000")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Create the schema on a new database; refuse one written by a newer version."""
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"the database has schema version {version}; this release knows "
+                f"{SCHEMA_VERSION} at most. Upgrade ecwid-customers."
+            )
+        if version == 0:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise

@@ -1,0 +1,46 @@
+"""Fixtures: a real SQLite file per test, the real ASGI app, real tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ecwid_customers.http.app import EcwidApp
+from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+from tests.support import Api, make_store, make_token
+
+
+@pytest.fixture
+def database_path(tmp_path: Path) -> Path:
+    return tmp_path / "customers.db"
+
+
+@pytest.fixture
+async def storage(database_path: Path) -> AsyncIterator[SQLiteStorage]:
+    opened = SQLiteStorage(database_path)
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def app(storage: SQLiteStorage) -> EcwidApp:
+    return EcwidApp(storage)
+
+
+@pytest.fixture
+async def client(app: EcwidApp) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as opened:
+        yield opened
+
+
+@pytest.fixture
+async def api(storage: SQLiteStorage, client: httpx.AsyncClient) -> Api:
+    """Store 1003 (languages en, fr) and a token with every customer scope."""
+    await make_store(storage, 1003, languages=("en", "fr"))
+    token = await make_token(storage, 1003)
+    return Api(client=client, storage=storage, store_id=1003, token=token)
