@@ -10,7 +10,7 @@ import pytest
 
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
-from tests.support import Api, make_store, make_token
+from tests.support import Api, asgi_client, make_store, make_token
 
 
 @pytest.fixture
@@ -33,8 +33,7 @@ async def app(storage: SQLiteStorage) -> EcwidApp:
 
 @pytest.fixture
 async def client(app: EcwidApp) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as opened:
+    async with asgi_client(app) as opened:
         yield opened
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
 from ecwid_customers import admin
+from ecwid_customers.config import Settings
 from ecwid_customers.domain.models import Store
+from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.scopes import CUSTOMER_SCOPES
 from ecwid_customers.storage.base import Storage
 
@@ -36,12 +40,26 @@ async def make_token(
     return issued.token
 
 
+@contextlib.asynccontextmanager
+async def asgi_client(app: EcwidApp) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client that talks to ``app`` in-process, through its ASGI interface."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
 @dataclass
 class Api:
     client: httpx.AsyncClient
     storage: Storage
     store_id: int
     token: str
+
+    @contextlib.asynccontextmanager
+    async def with_settings(self, settings: Settings) -> AsyncIterator[Api]:
+        """The same store and token, served by an app with other settings."""
+        async with asgi_client(EcwidApp(self.storage, settings)) as client:
+            yield replace(self, client=client)
 
     def url(self, path: str = "customers", store_id: int | None = None) -> str:
         return f"/api/v3/{self.store_id if store_id is None else store_id}/{path}"

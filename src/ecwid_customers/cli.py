@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -49,7 +50,10 @@ def with_storage(database_url: str, work: Callable[[Storage], Awaitable[T]]) -> 
         raise click.BadParameter(str(error), param_hint="--database") from None
 
     async def run() -> T:
-        await storage.open()
+        try:
+            await storage.open()
+        except (OSError, RuntimeError, sqlite3.Error) as error:
+            raise click.ClickException(f"cannot open {database_url}: {error}") from None
         try:
             return await work(storage)
         finally:
@@ -119,7 +123,6 @@ def serve(
 
     issued = with_storage(database_url, admin.bootstrap)
     settings = Settings(allow_query_token=allow_query_token, max_body_size=max_body_size)
-    _print_banner(database_url, host, port, issued)
     run_server(
         open_storage(database_url),
         settings,
@@ -127,6 +130,7 @@ def serve(
         port=port,
         access_log=access_log,
         log_level=log_level,
+        on_listening=lambda bound: _print_banner(database_url, host, bound, issued),
     )
 
 
@@ -137,7 +141,7 @@ def _print_banner(
     if ":" in reachable:
         reachable = f"[{reachable}]"
     base = f"http://{reachable}:{port}/api/v3"
-    click.echo(f"ecwid-customers {__version__}, database {database_url}")
+    click.echo(f"ecwid-customers {__version__}, database {database_url}, listening on {base}")
     if issued is None:
         click.echo(
             "Tokens are stored hashed and are shown only when made; make one with\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -31,10 +32,11 @@ def run_server(
     port: int,
     access_log: bool = False,
     log_level: str = "info",
+    on_listening: Callable[[int], None] | None = None,
 ) -> None:
-    app = EcwidApp(storage, settings)
-    uvicorn.run(
-        app,
+    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0)."""
+    config = uvicorn.Config(
+        EcwidApp(storage, settings),
         host=host,
         port=port,
         lifespan="on",
@@ -46,3 +48,8 @@ def run_server(
         server_header=False,  # do not advertise the server software
         timeout_graceful_shutdown=10,
     )
+    # Bind first, so the port we announce is the one we hold, even when the OS picked it.
+    sock = config.bind_socket()
+    if on_listening is not None:
+        on_listening(sock.getsockname()[1])
+    uvicorn.Server(config).run(sockets=[sock])

@@ -252,6 +252,50 @@ async def test_first_shipping_address_is_default_when_none_is_asked(api: Api) ->
     assert [a["addressFormatted"] for a in addresses] == ["A", "B"]
 
 
+async def test_shipping_addresses_come_back_in_order_by_order(api: Api) -> None:
+    body = {
+        "email": "a@example.net",
+        "shippingAddresses": [{"city": "C", "orderBy": 2}, {"city": "A", "orderBy": 0}],
+    }
+    addresses = (await api.get_ok(await api.create_ok(body)))["shippingAddresses"]
+    assert [(a["city"], a["orderBy"], a["defaultAddress"]) for a in addresses] == [
+        ("A", 0, True),
+        ("C", 2, False),
+    ]
+
+
+async def test_blank_address_values_are_left_out(api: Api) -> None:
+    body = {
+        "email": "a@example.net",
+        "billingPerson": {
+            "name": "  Ann Smith ",
+            "companyName": "",
+            "phone": "  ",
+            "countryCode": "",
+        },
+        "shippingAddresses": [{"city": "", "street": "1 Road"}],
+        "primaryPhone": " ",
+    }
+    customer = await api.get_ok(await api.create_ok(body))
+    assert customer["name"] == "Ann Smith"
+    assert customer["billingPerson"] == {
+        "name": "Ann Smith",
+        "firstName": "Ann",
+        "lastName": "Smith",
+    }
+    (address,) = customer["shippingAddresses"]
+    assert "city" not in address
+    assert address["addressFormatted"] == "1 Road"
+    assert [c["type"] for c in customer["contacts"]] == ["EMAIL"]
+
+
+async def test_billing_person_of_blanks_is_left_out(api: Api) -> None:
+    body = {"email": "a@example.net", "billingPerson": {"name": "", "city": " "}}
+    customer = await api.get_ok(await api.create_ok(body))
+    assert "billingPerson" not in customer
+    assert "name" not in customer
+
+
 async def test_two_default_shipping_addresses_are_rejected(api: Api) -> None:
     body = {
         "email": "a@example.net",
@@ -408,11 +452,16 @@ async def test_groups_of_another_store_do_not_count(api: Api) -> None:
     assert_error(response, 404, "CUSTOMER_GROUP_NOT_FOUND")
 
 
-@pytest.mark.parametrize("group", [-1, 2**31])
-async def test_customer_group_id_out_of_range_is_400(api: Api, group: int) -> None:
+@pytest.mark.parametrize("group", [-1, 2**63, 10**30])
+async def test_customer_group_id_that_cannot_be_an_id_is_400(api: Api, group: int) -> None:
     response = await api.create({"email": "a@example.net", "customerGroupId": group})
     assert_error(response, 400, "WRONG_PARAMETER")
     assert "'customerGroupId'" in response.json()["errorMessage"]
+
+
+async def test_large_unknown_customer_group_id_is_404(api: Api) -> None:
+    response = await api.create({"email": "a@example.net", "customerGroupId": 2**31})
+    assert_error(response, 404, "CUSTOMER_GROUP_NOT_FOUND", f"Customer group #{2**31} not found")
 
 
 @pytest.mark.parametrize(

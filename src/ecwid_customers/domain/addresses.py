@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import msgspec
+
 from ecwid_customers import errors
 from ecwid_customers.domain import geo
 from ecwid_customers.domain.inputs import BillingPersonInput, ShippingAddressInput
 from ecwid_customers.domain.models import BillingPerson, ShippingAddress
+
+AddressInput = TypeVar("AddressInput", BillingPersonInput, ShippingAddressInput)
+
+
+def without_blanks(sent: AddressInput) -> AddressInput:
+    """Blank strings count as not sent: Ecwid leaves empty keys out of addresses (spec 5.2)."""
+    changes: dict[str, str | None] = {}
+    for name in sent.__struct_fields__:
+        value = getattr(sent, name)
+        if isinstance(value, str):
+            stripped = value.strip()
+            if not stripped:
+                changes[name] = None
+            elif name == "name" and stripped != value:
+                changes[name] = stripped  # so that name, firstName and lastName agree
+    return msgspec.structs.replace(sent, **changes) if changes else sent
 
 
 def split_name(name: str | None) -> tuple[str | None, str | None]:
@@ -51,6 +71,7 @@ def _place(
 def build_billing_person(sent: BillingPersonInput | None) -> BillingPerson | None:
     if sent is None:
         return None
+    sent = without_blanks(sent)
     country_code, country_name, state_code, state_name = _place(sent, "billingPerson")
     first_name, last_name = split_name(sent.name)
     person = BillingPerson(
@@ -83,17 +104,19 @@ def format_address(address: ShippingAddress) -> str:
 def build_shipping_addresses(
     sent: list[ShippingAddressInput] | None, *, created_date: str
 ) -> list[ShippingAddress]:
-    """The address book with id 0 placeholders; exactly one default when there are any."""
+    """The address book in ``orderBy`` order, with id 0 placeholders.
+
+    Exactly one address is the default: the one the client marked, else the first.
+    """
     if not sent:
         return []
-    defaults = [index for index, item in enumerate(sent) if item.default_address]
-    if len(defaults) > 1:
+    if sum(1 for item in sent if item.default_address) > 1:
         raise errors.wrong_parameter(
             "shippingAddresses", "only one address can have defaultAddress: true"
         )
-    default_index = defaults[0] if defaults else 0
     addresses = []
     for index, item in enumerate(sent):
+        item = without_blanks(item)
         field = f"shippingAddresses[{index}]"
         country_code, country_name, state_code, state_name = _place(item, field)
         address = ShippingAddress(
@@ -111,9 +134,13 @@ def build_shipping_addresses(
             note=item.note,
             address_formatted="",
             created_date=created_date,
-            default_address=index == default_index,
+            default_address=bool(item.default_address),
             order_by=item.order_by if item.order_by is not None else index,
         )
         address.address_formatted = format_address(address)
         addresses.append(address)
+    # Ecwid's own order is unstable; a stable one serves tests better (spec 5.3, Q30).
+    addresses.sort(key=lambda address: address.order_by)
+    if not any(address.default_address for address in addresses):
+        addresses[0].default_address = True
     return addresses

@@ -23,7 +23,8 @@ def _from_input(sent: list[ContactInput], *, timestamp: str) -> list[Contact]:
         if item.type is not None and item.order_by is not None:
             next_order[item.type] = max(next_order.get(item.type, 0), item.order_by + 1)
     for index, item in enumerate(sent):
-        if not item.contact:
+        value = item.contact
+        if value is None or not value.strip():
             raise errors.field_absent(f"Customer.contacts[{index}].contact")
         if item.type is None:
             raise errors.field_absent(f"Customer.contacts[{index}].type")
@@ -34,7 +35,7 @@ def _from_input(sent: list[ContactInput], *, timestamp: str) -> list[Contact]:
         contacts.append(
             Contact(
                 id=0,
-                contact=item.contact,
+                contact=value,
                 handle=item.handle,
                 note=item.note,
                 type=item.type,
@@ -102,7 +103,7 @@ def build_contacts(
     contacts = _from_input(sent or [], timestamp=timestamp)
     _check_one_default_per_type(contacts)
     _ensure(contacts, "EMAIL", email, timestamp=timestamp, make_default=False)
-    if primary_phone:
+    if primary_phone and primary_phone.strip():
         _ensure(contacts, "PHONE", primary_phone, timestamp=timestamp, make_default=True)
     elif billing_phone:
         _ensure(contacts, "PHONE", billing_phone, timestamp=timestamp, make_default=False)

@@ -20,8 +20,8 @@ from ecwid_customers.domain.models import (
 
 
 def email_key(email: str) -> str:
-    """The form in which emails are compared for uniqueness: trimmed, case-folded (Q6)."""
-    return email.strip().casefold()
+    """The form in which emails are compared for uniqueness: trimmed, lower-case (Q6)."""
+    return email.strip().lower()
 
 
 def _checked_email(email: str | None) -> str:
@@ -65,9 +65,7 @@ def password_to_keep(sent: CustomerInput, store: Store) -> str | None:
     return sent.password if store.legacy_sign_in and sent.password else None
 
 
-def build_new_customer(
-    sent: CustomerInput, *, store: Store, now: int, password_hash: str | None = None
-) -> NewCustomer:
+def build_new_customer(sent: CustomerInput, *, store: Store, now: int) -> NewCustomer:
     """Validate ``sent`` and derive every server-side field; ids are assigned by storage.
 
     Raises :class:`~ecwid_customers.errors.EcwidError` for anything Ecwid would refuse. Whether
@@ -117,7 +115,6 @@ def build_new_customer(
         customer=customer,
         email_key=email_key(email),
         registered_at=now,
-        password_hash=password_hash,
     )
 
 

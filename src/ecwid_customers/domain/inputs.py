@@ -15,8 +15,6 @@ import msgspec
 
 from ecwid_customers.domain.models import B2bB2c, ContactType
 
-# Ids the official client keeps in 32-bit ints (spec Q37); anything else cannot exist.
-Int32 = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
 Int64 = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 SmallInt = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 
@@ -68,7 +66,8 @@ class CustomerInput(_Input, kw_only=True):
     billing_person: BillingPersonInput | None = None
     shipping_addresses: list[ShippingAddressInput] | None = None
     contacts: list[ContactInput] | None = None
-    customer_group_id: Int32 | None = None
+    # Any non-negative id is a lookup: one that does not exist is a 404, not a 400 (Q7).
+    customer_group_id: Int64 | None = None
     b2b_b2c: B2bB2c | None = msgspec.field(default=None, name="b2b_b2c")
     tax_id: str | None = None
     tax_id_valid: bool | None = None

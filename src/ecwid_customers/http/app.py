@@ -4,13 +4,12 @@ A small hand-written layer rather than a web framework: Ecwid fixes the URL spac
 table (which doubles as the scope table) is all the routing needed, and measured here a
 framework's request machinery costs a quarter of the create throughput
 (``../shared/research/perf-anchors.md``). The checks run in Ecwid's order (spec 2.4): store,
-token, scope, then the body (content type, JSON, validation).
+token, route and method, scope, then the body (content type, JSON, validation).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import parse_qs
 
 from ecwid_customers import errors
@@ -20,6 +19,7 @@ from ecwid_customers.domain.clock import Clock, SystemClock
 from ecwid_customers.domain.models import TokenGrant
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.http import routes
+from ecwid_customers.http.asgi import Receive, Scope, Send
 from ecwid_customers.http.request import ClientDisconnected, Request, header
 from ecwid_customers.http.responses import Response, error_response, send_response
 from ecwid_customers.storage.base import Storage
@@ -31,9 +31,11 @@ MAX_STORE_ID = 2**63 - 1
 
 
 def _store_id(text: str) -> int | None:
-    if not text.isascii() or not text.isdigit():
+    # The length check comes first: int() refuses strings of thousands of digits.
+    digits = text.lstrip("0") or "0"
+    if not text.isascii() or not text.isdigit() or len(digits) > 19:
         return None
-    value = int(text)
+    value = int(digits)
     return value if value <= MAX_STORE_ID else None
 
 
@@ -47,13 +49,13 @@ class EcwidApp:
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -70,7 +72,7 @@ class EcwidApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await self._handle(scope, receive)
         except errors.EcwidError as error:
@@ -83,20 +85,11 @@ class EcwidApp:
             response = error_response(errors.internal_error())
         await send_response(send, response)
 
-    async def _handle(self, scope: dict[str, Any], receive: Any) -> Response:
+    async def _handle(self, scope: Scope, receive: Receive) -> Response:
         path: str = scope["path"]
         if not path.startswith(API_PREFIX):
             raise errors.resource_not_found()
         store_text, _, rest = path[len(API_PREFIX) :].rstrip("/").partition("/")
-        candidates = routes.match(rest.split("/"))
-        if not candidates:
-            raise errors.resource_not_found()
-        method: str = scope["method"]
-        chosen = next(((r, p) for r, p in candidates if r.method == method), None)
-        if chosen is None:
-            raise errors.method_not_allowed(method)
-        route, params = chosen
-
         store_id = _store_id(store_text)
         if store_id is None:
             raise errors.store_not_found()
@@ -106,6 +99,15 @@ class EcwidApp:
             raise errors.store_not_found()
         if access.grant is None:
             raise errors.invalid_api_token()
+        # Routes only after authentication: a caller without a token learns nothing of them.
+        candidates = routes.match(rest.split("/"))
+        if not candidates:
+            raise errors.resource_not_found()
+        method: str = scope["method"]
+        chosen = next(((r, p) for r, p in candidates if r.method == method), None)
+        if chosen is None:
+            raise errors.method_not_allowed(method)
+        route, params = chosen
         _authorise(access.grant, route)
 
         request = Request(
@@ -121,7 +123,7 @@ class EcwidApp:
         )
         return await route.view(request)
 
-    def _token(self, scope: dict[str, Any]) -> str | None:
+    def _token(self, scope: Scope) -> str | None:
         authorization = header(scope, b"authorization")
         if authorization is not None:
             scheme, _, token = authorization.strip().partition(" ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 import msgspec
@@ -13,6 +13,7 @@ from ecwid_customers import errors
 from ecwid_customers.config import Settings
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.domain.models import TokenGrant
+from ecwid_customers.http.asgi import Receive, Scope
 from ecwid_customers.storage.base import Storage
 
 T = TypeVar("T")
@@ -25,7 +26,7 @@ class ClientDisconnected(Exception):
     """The client went away before sending its whole body: there is nobody to answer."""
 
 
-def header(scope: dict[str, Any], name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
             text: str = value.decode("latin-1")
@@ -48,8 +49,8 @@ def _decode_error(error: msgspec.DecodeError) -> errors.EcwidError:
 
 @dataclass(slots=True)
 class Request:
-    scope: dict[str, Any]
-    receive: Any
+    scope: Scope
+    receive: Receive
     method: str
     store_id: int
     params: dict[str, str]
@@ -95,3 +96,6 @@ class Request:
             return decoder.decode(body)
         except msgspec.DecodeError as error:
             raise _decode_error(error) from None
+        except (UnicodeDecodeError, RecursionError):
+            # Invalid UTF-8 inside a string, or nesting deeper than any customer has.
+            raise errors.unparsable_body() from None

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from ecwid_customers.errors import EcwidError
+from ecwid_customers.http.asgi import Send
 
 JSON_CONTENT_TYPE = b"application/json;charset=utf-8"
 
@@ -29,7 +30,7 @@ def error_response(error: EcwidError) -> Response:
     return Response(error.status, _encode({"errorMessage": error.message, "errorCode": error.code}))
 
 
-async def send_response(send: Any, response: Response) -> None:
+async def send_response(send: Send, response: Response) -> None:
     await send(
         {
             "type": "http.response.start",

@@ -19,11 +19,16 @@ MAX_ID = 2**31 - 1
 _decode_customer_input = msgspec.json.Decoder(CustomerInput)
 
 
-def _customer_id(request: Request) -> int:
+def _customer_id(request: Request) -> int | None:
+    """The id in the path; ``None`` when it is a number too large to belong to anyone."""
     text = request.params["customerId"]
     if not text.isascii() or not text.isdigit():
         raise errors.wrong_parameter("customerId")
-    return int(text)
+    # Compare lengths before converting: int() refuses strings of thousands of digits.
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        return None
+    return int(digits)
 
 
 def render(value: msgspec.Struct, request: Request) -> Response:
@@ -39,12 +44,13 @@ def render(value: msgspec.Struct, request: Request) -> Response:
 async def create_customer(request: Request) -> Response:
     sent = await request.json(_decode_customer_input)
     store = request.grant.store
+    new = build_new_customer(sent, store=store, now=request.clock.now())
     password = password_to_keep(sent, store)
-    # argon2 takes tens of milliseconds and releases the GIL: hash off the event loop.
-    password_hash = await asyncio.to_thread(hash_password, password) if password else None
-    new = build_new_customer(
-        sent, store=store, now=request.clock.now(), password_hash=password_hash
-    )
+    if password:
+        # Only after validation: argon2 costs tens of milliseconds (off the event loop, as it
+        # releases the GIL), and an invalid body should not cost anything.
+        password_hash = await asyncio.to_thread(hash_password, password)
+        new = msgspec.structs.replace(new, password_hash=password_hash)
     customer_id = await request.storage.create_customer(request.store_id, new)
     return json_response({"id": customer_id})
 
@@ -52,8 +58,8 @@ async def create_customer(request: Request) -> Response:
 async def get_customer(request: Request) -> Response:
     customer_id = _customer_id(request)
     customer = None
-    if customer_id <= MAX_ID:
+    if customer_id is not None:
         customer = await request.storage.get_customer(request.store_id, customer_id)
     if customer is None:
-        raise errors.customer_not_found(customer_id)
+        raise errors.customer_not_found(request.params["customerId"])
     return render(customer, request)

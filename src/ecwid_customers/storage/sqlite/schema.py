@@ -48,7 +48,7 @@ CREATE TABLE customer_groups (
 CREATE TABLE customers (
     store_id        INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
     id              INTEGER NOT NULL,
-    email_key       TEXT    NOT NULL,                -- trimmed, case-folded email
+    email_key       TEXT    NOT NULL,                -- trimmed, lower-case email
     group_id        INTEGER NOT NULL,
     registered_at   INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,

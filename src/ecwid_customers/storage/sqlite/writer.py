@@ -54,6 +54,9 @@ class GroupCommitWriter:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._started = False
+        # Transactions committed, and jobs in them: their ratio is the batching achieved.
+        self.commits = 0
+        self.jobs = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -97,6 +100,8 @@ class GroupCommitWriter:
                     break
                 batch, stopping = self._take_batch(first)
                 self._commit(connection, batch)
+                self.commits += 1
+                self.jobs += len(batch)
                 self._wake(batch)
         finally:
             connection.close()

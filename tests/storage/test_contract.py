@@ -1,0 +1,188 @@
+"""The storage contract: what every backend must do, run against each real backend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ecwid_customers import errors
+from ecwid_customers.domain.create import build_new_customer
+from ecwid_customers.domain.inputs import CustomerInput
+from ecwid_customers.domain.models import NewCustomer, Store
+from ecwid_customers.domain.tokens import hash_token
+from ecwid_customers.storage.base import Storage, StoreExists
+from ecwid_customers.storage.urls import open_storage
+
+STORE = Store(id=1003, languages=("en",))
+NOW = 1_750_000_000
+
+
+@pytest.fixture(params=["sqlite"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    storage = open_storage(f"sqlite:///{tmp_path / 'contract.db'}")
+    await storage.open()
+    await storage.create_store(STORE, now=NOW)
+    yield storage
+    await storage.close()
+
+
+def new_customer(email: str, **fields: object) -> NewCustomer:
+    sent = CustomerInput(email=email, **fields)  # type: ignore[arg-type]
+    return build_new_customer(sent, store=STORE, now=NOW)
+
+
+async def test_created_customer_reads_back_numbered(backend: Storage) -> None:
+    new = new_customer(
+        "a@example.net",
+        contacts=None,
+        shipping_addresses=[],
+    )
+    customer_id = await backend.create_customer(1003, new)
+    customer = await backend.get_customer(1003, customer_id)
+    assert customer is not None
+    assert customer.id == customer_id
+    assert customer.email == "a@example.net"
+    assert customer.customer_group_name == "General"
+    assert [contact.id for contact in customer.contacts] == [1]
+
+
+async def test_ids_of_customers_contacts_and_addresses_never_repeat(backend: Storage) -> None:
+    from ecwid_customers.domain.inputs import ContactInput, ShippingAddressInput
+
+    seen_contacts: set[int] = set()
+    seen_addresses: set[int] = set()
+    customer_ids = []
+    for n in range(3):
+        new = new_customer(
+            f"c{n}@example.net",
+            contacts=[ContactInput(contact="+1", type="PHONE")],
+            shipping_addresses=[ShippingAddressInput(city="A"), ShippingAddressInput(city="B")],
+        )
+        customer_id = await backend.create_customer(1003, new)
+        customer = await backend.get_customer(1003, customer_id)
+        assert customer is not None
+        customer_ids.append(customer_id)
+        contact_ids = {contact.id for contact in customer.contacts}
+        address_ids = {address.id for address in customer.shipping_addresses}
+        assert len(contact_ids) == 2
+        assert len(address_ids) == 2
+        assert not contact_ids & seen_contacts
+        assert not address_ids & seen_addresses
+        seen_contacts |= contact_ids
+        seen_addresses |= address_ids
+    assert customer_ids == [1, 2, 3]
+
+
+async def test_failed_create_does_not_consume_an_id(backend: Storage) -> None:
+    await backend.create_customer(1003, new_customer("a@example.net"))
+    with pytest.raises(errors.EcwidError):
+        await backend.create_customer(1003, new_customer("A@example.net"))
+    assert await backend.create_customer(1003, new_customer("b@example.net")) == 2
+
+
+async def test_duplicate_email_is_409_also_when_racing(backend: Storage) -> None:
+    results = await asyncio.gather(
+        *(backend.create_customer(1003, new_customer("Same@Example.net")) for _ in range(10)),
+        return_exceptions=True,
+    )
+    ids = [result for result in results if isinstance(result, int)]
+    conflicts = [result for result in results if isinstance(result, errors.EcwidError)]
+    assert len(ids) == 1
+    assert len(conflicts) == 9
+    assert {error.status for error in conflicts} == {409}
+
+
+async def test_one_failing_write_in_a_batch_leaves_the_others(backend: Storage) -> None:
+    await backend.create_customer(1003, new_customer("taken@example.net"))
+    emails = ["x1@example.net", "taken@example.net", "x2@example.net", "x3@example.net"]
+    results = await asyncio.gather(
+        *(backend.create_customer(1003, new_customer(email)) for email in emails),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], errors.EcwidError)
+    for index in (0, 2, 3):
+        customer_id = results[index]
+        assert isinstance(customer_id, int)
+        customer = await backend.get_customer(1003, customer_id)
+        assert customer is not None
+        assert customer.email == emails[index]
+
+
+async def test_unknown_group_is_404_and_stores_nothing(backend: Storage) -> None:
+    with pytest.raises(errors.EcwidError) as caught:
+        await backend.create_customer(1003, new_customer("a@example.net", customer_group_id=4))
+    assert caught.value.code == "CUSTOMER_GROUP_NOT_FOUND"
+    assert (await backend.list_stores())[0].customers == 0
+
+
+async def test_group_name_is_read_with_the_customer(backend: Storage) -> None:
+    group_id = await backend.create_customer_group(1003, name="VIP", external_reference_id="crm-1")
+    assert group_id == 1
+    customer_id = await backend.create_customer(
+        1003, new_customer("a@example.net", customer_group_id=group_id)
+    )
+    customer = await backend.get_customer(1003, customer_id)
+    assert customer is not None
+    assert customer.customer_group_name == "VIP"
+
+
+async def test_customers_are_invisible_to_other_stores(backend: Storage) -> None:
+    await backend.create_store(Store(id=2002, languages=("en",)), now=NOW)
+    customer_id = await backend.create_customer(1003, new_customer("a@example.net"))
+    assert await backend.get_customer(2002, customer_id) is None
+    assert await backend.get_customer(1003, customer_id) is not None
+
+
+async def test_store_ids_are_unique(backend: Storage) -> None:
+    with pytest.raises(StoreExists):
+        await backend.create_store(STORE, now=NOW)
+
+
+async def test_access_resolves_store_then_token(backend: Storage) -> None:
+    token_hash = hash_token("secret_abc")
+    info = await backend.create_token(
+        1003, token_hash=token_hash, kind="secret", scopes=("read_customers",), hint="h", now=NOW
+    )
+    access = await backend.access(1003, token_hash)
+    assert access.store == STORE
+    assert access.grant is not None
+    assert access.grant.scopes == frozenset({"read_customers"})
+    assert (await backend.access(1003, hash_token("secret_other"))).grant is None
+    assert (await backend.access(1003, None)).grant is None
+    assert (await backend.access(4004, token_hash)).store is None
+
+    assert await backend.revoke_token(info.id, now=NOW + 1)
+    assert not await backend.revoke_token(info.id, now=NOW + 2)  # already revoked
+    assert (await backend.access(1003, token_hash)).grant is None
+    (listed,) = await backend.list_tokens(1003)
+    assert listed.revoked_at == NOW + 1
+
+
+async def test_token_for_unknown_store_is_refused(backend: Storage) -> None:
+    with pytest.raises(errors.EcwidError) as caught:
+        await backend.create_token(
+            9, token_hash=b"x", kind="secret", scopes=("read_customers",), hint="h", now=NOW
+        )
+    assert caught.value.code == "STORE_NOT_FOUND"
+
+
+async def test_data_survives_reopening(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'reopen.db'}"
+    first = open_storage(url)
+    await first.open()
+    await first.create_store(STORE, now=NOW)
+    customer_id = await first.create_customer(1003, new_customer("a@example.net"))
+    await first.close()
+
+    second = open_storage(url)
+    await second.open()
+    try:
+        customer = await second.get_customer(1003, customer_id)
+        assert customer is not None
+        assert customer.email == "a@example.net"
+        assert await second.create_customer(1003, new_customer("b@example.net")) == customer_id + 1
+    finally:
+        await second.close()

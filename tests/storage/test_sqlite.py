@@ -1,0 +1,135 @@
+"""SQLite specifics: durability settings, the group-commit writer, URLs, schema versions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ecwid_customers.storage.sqlite import schema
+from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
+from ecwid_customers.storage.urls import DatabaseUrlError, open_storage, sqlite_path
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    schema.configure(connection)
+    return connection
+
+
+@pytest.fixture
+def table(tmp_path: Path) -> Path:
+    path = tmp_path / "writer.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("CREATE TABLE t (v INTEGER UNIQUE)")
+    return path
+
+
+async def test_writer_answers_only_after_commit(table: Path) -> None:
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        await writer.submit(insert(1))
+        # A separate connection sees the row: it was committed before the await returned.
+        with sqlite3.connect(table) as other:
+            assert other.execute("SELECT v FROM t").fetchall() == [(1,)]
+    finally:
+        writer.stop()
+
+
+async def test_writer_isolates_a_failing_job(table: Path) -> None:
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+
+        def insert_two_then_fail(connection: sqlite3.Connection) -> None:
+            connection.execute("INSERT INTO t VALUES (10)")
+            connection.execute("INSERT INTO t VALUES (10)")  # UNIQUE violation
+
+        results = await asyncio.gather(
+            writer.submit(insert(1)),
+            writer.submit(insert_two_then_fail),
+            writer.submit(insert(2)),
+            return_exceptions=True,
+        )
+        assert results[0] == 1
+        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert results[2] == 1
+        with sqlite3.connect(table) as other:
+            # The failing job's first insert was rolled back with it: no half-done work.
+            assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,)]
+    finally:
+        writer.stop()
+
+
+def insert(value: int) -> Callable[[sqlite3.Connection], int]:
+    def work(connection: sqlite3.Connection) -> int:
+        return connection.execute("INSERT INTO t VALUES (?)", (value,)).rowcount
+
+    return work
+
+
+async def test_writer_batches_concurrent_jobs(table: Path) -> None:
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        await asyncio.gather(*(writer.submit(insert(n)) for n in range(200)))
+    finally:
+        writer.stop()
+    assert writer.jobs == 200
+    assert writer.commits < 200  # several jobs shared a commit (and its fsync)
+
+
+async def test_writer_finishes_queued_jobs_on_stop(table: Path) -> None:
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    futures = [writer.submit(insert(n)) for n in range(50)]
+    await asyncio.to_thread(writer.stop)
+    await asyncio.gather(*futures)
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (50,)
+
+
+async def test_connections_are_durable(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "d.db")
+    await storage.open()
+    try:
+        connection = storage._read
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    finally:
+        await storage.close()
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="Upgrade ecwid-customers"):
+        await SQLiteStorage(path).open()
+
+
+def test_sqlite_urls() -> None:
+    assert sqlite_path("sqlite:///relative.db") == Path("relative.db")
+    assert sqlite_path("sqlite:////absolute/path.db") == Path("/absolute/path.db")
+    assert sqlite_path("sqlite:///dir/x.db?mode=rwc") == Path("dir/x.db")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite://", "not a SQLite file URL"),
+        ("sqlite:///:memory:", "in-memory"),
+        ("postgresql://user@host/db", "PostgreSQL is not supported"),
+        ("mysql://x", "unsupported database URL"),
+    ],
+)
+def test_bad_urls_are_explained(url: str, message: str) -> None:
+    with pytest.raises(DatabaseUrlError, match=message):
+        open_storage(url)

@@ -1,0 +1,159 @@
+"""The ecwid-customers command line, against a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ecwid_customers.cli import main
+from ecwid_customers.domain.tokens import hash_token
+from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_store_create_and_list(url: str) -> None:
+    result = run("store", "create", "--database", url, "--id", "42", "--languages", "en, fr,en")
+    assert result.exit_code == 0, result.output
+    assert "Created store 42 (languages: en,fr)" in result.output
+    run("store", "create", "--database", url, "--id", "7", "--legacy-sign-in")
+
+    listing = run("store", "list", "--database", url)
+    lines = listing.output.splitlines()
+    assert lines[0].split() == ["STORE", "LANGUAGES", "LEGACY", "SIGN-IN", "CUSTOMERS", "TOKENS"]
+    assert lines[1].split() == ["7", "en", "yes", "0", "0"]
+    assert lines[2].split() == ["42", "en,fr", "no", "0", "0"]
+
+
+def test_duplicate_store_is_an_error(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    result = run("store", "create", "--database", url, "--id", "42")
+    assert result.exit_code == 1
+    assert "store 42 already exists" in result.output
+
+
+def test_database_url_from_environment(tmp_path: Path) -> None:
+    env = {"ECWID_CUSTOMERS_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"}
+    assert run("store", "create", "--id", "5", env=env).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_bad_database_url_is_explained(tmp_path: Path) -> None:
+    result = run("store", "list", "--database", "mysql://nowhere")
+    assert result.exit_code == 2
+    assert "unsupported database URL" in result.output
+
+
+def _token_works(url: str, store_id: int, token: str) -> bool:
+    async def check() -> bool:
+        storage = SQLiteStorage(Path(url.removeprefix("sqlite:///")))
+        await storage.open()
+        try:
+            return (await storage.access(store_id, hash_token(token))).grant is not None
+        finally:
+            await storage.close()
+
+    return asyncio.run(check())
+
+
+def test_token_create_prints_a_working_token_and_keeps_only_its_hash(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    result = run(
+        "token", "create", "--database", url, "--store", "42", "--scopes",
+        "read_customers,create_customers",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("secret_")
+    assert len(token) == len("secret_") + 32
+    assert _token_works(url, 42, token)
+    database = Path(url.removeprefix("sqlite:///"))
+    with sqlite3.connect(database) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert token not in dump
+    assert token[7:] not in dump
+
+
+def test_token_create_with_pinned_value(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    pinned = "public_" + "Ab1" * 10 + "xy"
+    result = run(
+        "token", "create", "--database", url, "--store", "42", "--scopes", "read_customers",
+        "--token", pinned,
+    )  # fmt: skip
+    assert result.output.strip() == pinned
+    listing = run("token", "list", "--database", url).output
+    assert "public_Ab***xy" in listing
+    assert pinned not in listing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--scopes", "read_everything"), "unknown scope(s): read_everything"),
+        (("--scopes", " , "), "at least one scope"),
+        (("--scopes", "read_customers", "--token", "token123"), "starts with secret_ or public_"),
+        (("--scopes", "read_customers", "--token", "secret_a-b"), "only letters and digits"),
+    ],
+)
+def test_token_create_rejects_bad_input(url: str, args: tuple[str, ...], message: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    result = run("token", "create", "--database", url, "--store", "42", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_token_for_unknown_store_is_an_error(url: str) -> None:
+    result = run("token", "create", "--database", url, "--store", "9", "--scopes", "read_customers")
+    assert result.exit_code == 1
+    assert "store 9 does not exist" in result.output
+
+
+def test_token_list_and_revoke(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    run("store", "create", "--database", url, "--id", "43")
+    token = run(
+        "token", "create", "--database", url, "--store", "42", "--scopes", "read_customers"
+    ).output.strip()
+    run("token", "create", "--database", url, "--store", "43", "--scopes", "create_customers")
+
+    only_42 = run("token", "list", "--database", url, "--store", "42").output.splitlines()
+    assert len(only_42) == 2
+    token_id = only_42[1].split()[0]
+    assert only_42[1].split()[1:4] == [
+        "42",
+        f"secret_{token[7:9]}***{token[-2:]}",
+        "read_customers",
+    ]
+    assert only_42[1].split()[-1] == "-"
+
+    result = run("token", "revoke", "--database", url, token_id)
+    assert result.exit_code == 0
+    assert f"Revoked token {token_id}." in result.output
+    assert not _token_works(url, 42, token)
+    assert (
+        run("token", "list", "--database", url, "--store", "42").output.splitlines()[1].split()[-1]
+        != "-"
+    )
+
+    again = run("token", "revoke", "--database", url, token_id)
+    assert again.exit_code == 1
+    assert f"no live token has id {token_id}" in again.output
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    for command in ("serve", "store", "token"):
+        assert command in result.output
+    assert "ecwid-customers, version" in run("--version").output
