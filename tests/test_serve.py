@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,10 +85,22 @@ def database(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server(database: Path) -> Iterator[Server]:
-    running = start(database)
-    yield running
-    running.stop(signal.SIGKILL)
+def launch() -> Iterator[Callable[[Path], Server]]:
+    """Start servers; whatever a test leaves running is killed, even when it fails."""
+    started: list[Server] = []
+
+    def launch_one(database: Path) -> Server:
+        started.append(start(database))
+        return started[-1]
+
+    yield launch_one
+    for server in started:
+        server.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def server(launch: Callable[[Path], Server], database: Path) -> Server:
+    return launch(database)
 
 
 def _stop_cleanly(server: Server) -> None:
@@ -127,8 +139,8 @@ def test_first_start_creates_store_and_prints_a_working_curl_line(server: Server
     assert "server" not in response.headers  # no software banner
 
 
-def test_data_survives_a_restart(database: Path) -> None:
-    first = start(database)
+def test_data_survives_a_restart(launch: Callable[[Path], Server], database: Path) -> None:
+    first = launch(database)
     token = _token(first)
     auth = {"Authorization": f"Bearer {token}"}
     body = {**full_customer_body(), "lang": "en"}  # the bootstrap store speaks English only
@@ -137,15 +149,13 @@ def test_data_survives_a_restart(database: Path) -> None:
     before = httpx.get(f"{first.base()}/customers/{created.json()['id']}", headers=auth).json()
     _stop_cleanly(first)
 
-    second = start(database)
-    try:
-        assert "Token:" not in second.output  # the store exists: no second bootstrap token
-        assert "token create" in second.output
-        after = httpx.get(f"{second.base()}/customers/{created.json()['id']}", headers=auth)
-        assert after.status_code == 200
-        assert after.json() == before
-    finally:
-        _stop_cleanly(second)
+    second = launch(database)
+    assert "Token:" not in second.output  # the store exists: no second bootstrap token
+    assert "token create" in second.output
+    after = httpx.get(f"{second.base()}/customers/{created.json()['id']}", headers=auth)
+    assert after.status_code == 200
+    assert after.json() == before
+    _stop_cleanly(second)
 
 
 def test_racing_creates_over_real_sockets_store_one_customer(

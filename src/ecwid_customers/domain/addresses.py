@@ -17,13 +17,12 @@ AddressInput = TypeVar("AddressInput", BillingPersonInput, ShippingAddressInput)
 def without_blanks(sent: AddressInput) -> AddressInput:
     """Blank strings count as not sent: Ecwid leaves empty keys out of addresses (spec 5.2)."""
     changes: dict[str, str | None] = {}
-    for name in sent.__struct_fields__:
-        value = getattr(sent, name)
-        if isinstance(value, str):
+    for name, value in zip(sent.__struct_fields__, msgspec.structs.astuple(sent), strict=True):
+        if value.__class__ is str and (not value or value[0].isspace() or value[-1].isspace()):
             stripped = value.strip()
             if not stripped:
                 changes[name] = None
-            elif name == "name" and stripped != value:
+            elif name == "name":
                 changes[name] = stripped  # so that name, firstName and lastName agree
     return msgspec.structs.replace(sent, **changes) if changes else sent
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -18,6 +19,10 @@ class SystemClock:
         return int(time.time())
 
 
+@lru_cache(maxsize=64)
 def format_ecwid_time(seconds: int) -> str:
-    """``2024-08-21 07:52:09 +0000``: the only date-time format Ecwid returns (spec section 1)."""
+    """``2024-08-21 07:52:09 +0000``: the only date-time format Ecwid returns (spec section 1).
+
+    Cached: under load most writes share a handful of distinct seconds.
+    """
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
