@@ -37,56 +37,51 @@ def split_name(name: str | None) -> tuple[str | None, str | None]:
     return words[0], " ".join(words[1:])
 
 
-def _place(
-    sent: BillingPersonInput, field: str
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """Country code and name, state code and name, checked and filled from ISO 3166.
+def _address_fields(sent: BillingPersonInput, field: str) -> dict[str, str | None]:
+    """The fields billing and shipping addresses share, blanks dropped and places checked.
 
-    A name the client sent is kept only when there is no code to derive it from.
+    Country and state codes are checked against ISO 3166 and their names filled in; a name the
+    client sent is kept only when there is no code to derive it from.
     """
+    sent = without_blanks(sent)
     country_code, country_name = sent.country_code, sent.country_name
     state_code, state_name = sent.state_or_province_code, sent.state_or_province_name
-    if country_code is None:
-        return None, country_name, state_code, state_name
-    try:
-        country_code = geo.normalise_country_code(country_code)
-    except geo.UnknownCountry:
-        raise errors.wrong_parameter(
-            f"{field}.countryCode", "expected an ISO 3166-1 alpha-2 country code"
-        ) from None
-    country_name = geo.country_name(country_code)
-    if state_code is not None:
+    if country_code is not None:
         try:
-            state_code, derived = geo.resolve_state(country_code, state_code)
-        except geo.UnknownSubdivision:
+            country_code = geo.normalise_country_code(country_code)
+        except geo.UnknownCountry:
             raise errors.wrong_parameter(
-                f"{field}.stateOrProvinceCode",
-                f"not a state or province of {country_code}",
+                f"{field}.countryCode", "expected an ISO 3166-1 alpha-2 country code"
             ) from None
-        state_name = derived or state_name
-    return country_code, country_name, state_code, state_name
+        country_name = geo.country_name(country_code)
+        if state_code is not None:
+            try:
+                state_code, derived = geo.resolve_state(country_code, state_code)
+            except geo.UnknownSubdivision:
+                raise errors.wrong_parameter(
+                    f"{field}.stateOrProvinceCode", f"not a state or province of {country_code}"
+                ) from None
+            state_name = derived or state_name
+    return {
+        "name": sent.name,
+        "company_name": sent.company_name,
+        "street": sent.street,
+        "city": sent.city,
+        "country_code": country_code,
+        "country_name": country_name,
+        "postal_code": sent.postal_code,
+        "state_or_province_code": state_code,
+        "state_or_province_name": state_name,
+        "phone": sent.phone,
+    }
 
 
 def build_billing_person(sent: BillingPersonInput | None) -> BillingPerson | None:
     if sent is None:
         return None
-    sent = without_blanks(sent)
-    country_code, country_name, state_code, state_name = _place(sent, "billingPerson")
-    first_name, last_name = split_name(sent.name)
-    person = BillingPerson(
-        name=sent.name,
-        first_name=first_name,
-        last_name=last_name,
-        company_name=sent.company_name,
-        street=sent.street,
-        city=sent.city,
-        country_code=country_code,
-        country_name=country_name,
-        postal_code=sent.postal_code,
-        state_or_province_code=state_code,
-        state_or_province_name=state_name,
-        phone=sent.phone,
-    )
+    fields = _address_fields(sent, "billingPerson")
+    first_name, last_name = split_name(fields["name"])
+    person = BillingPerson(first_name=first_name, last_name=last_name, **fields)
     # An object with nothing in it is left out of the customer, as Ecwid does.
     return person if person != BillingPerson() else None
 
@@ -115,22 +110,10 @@ def build_shipping_addresses(
         )
     addresses = []
     for index, item in enumerate(sent):
-        item = without_blanks(item)
-        field = f"shippingAddresses[{index}]"
-        country_code, country_name, state_code, state_name = _place(item, field)
         address = ShippingAddress(
             id=0,
-            name=item.name,
-            company_name=item.company_name,
-            street=item.street,
-            city=item.city,
-            country_code=country_code,
-            country_name=country_name,
-            postal_code=item.postal_code,
-            state_or_province_code=state_code,
-            state_or_province_name=state_name,
-            phone=item.phone,
-            note=item.note,
+            **_address_fields(item, f"shippingAddresses[{index}]"),
+            note=item.note if item.note and item.note.strip() else None,
             address_formatted="",
             created_date=created_date,
             default_address=bool(item.default_address),
