@@ -37,8 +37,8 @@ format: $(VENV)/.test-deps
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-docs: $(VENV)/.run-deps  ## regenerate the CLI reference in README.md
-	$(BIN)/python scripts/cli_reference.py --write
+docs: $(VENV)/.run-deps  ## regenerate the README sections made from code (CLI, endpoints)
+	$(BIN)/python scripts/readme_sections.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info

@@ -23,8 +23,14 @@ async def make_store(
     *,
     languages: tuple[str, ...] = ("en",),
     legacy_sign_in: bool = False,
+    customer_groups_enabled: bool = True,
 ) -> Store:
-    store = Store(id=store_id, languages=languages, legacy_sign_in=legacy_sign_in)
+    store = Store(
+        id=store_id,
+        languages=languages,
+        legacy_sign_in=legacy_sign_in,
+        customer_groups_enabled=customer_groups_enabled,
+    )
     await storage.create_store(store, now=1_700_000_000)
     return store
 

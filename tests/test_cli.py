@@ -31,9 +31,11 @@ def test_store_create_and_list(url: str) -> None:
 
     listing = run("store", "list", "--database", url)
     lines = listing.output.splitlines()
-    assert lines[0].split() == ["STORE", "LANGUAGES", "LEGACY", "SIGN-IN", "CUSTOMERS", "TOKENS"]
-    assert lines[1].split() == ["7", "en", "yes", "0", "0"]
-    assert lines[2].split() == ["42", "en,fr", "no", "0", "0"]
+    assert lines[0].split() == [
+        "STORE", "LANGUAGES", "LEGACY", "SIGN-IN", "GROUPS", "CUSTOMERS", "TOKENS"
+    ]  # fmt: skip
+    assert lines[1].split() == ["7", "en", "yes", "yes", "0", "0"]
+    assert lines[2].split() == ["42", "en,fr", "no", "yes", "0", "0"]
 
 
 def test_duplicate_store_is_an_error(url: str) -> None:

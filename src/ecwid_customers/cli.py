@@ -185,12 +185,25 @@ def store() -> None:
     is_flag=True,
     help="The store uses legacy password sign-in: customer passwords are kept (hashed).",
 )
-def store_create(database_url: str, store_id: int, languages: str, legacy_sign_in: bool) -> None:
+@click.option(
+    "--no-customer-groups",
+    "no_groups",
+    is_flag=True,
+    help="The store's plan has no customer groups: group endpoints answer 402.",
+)
+def store_create(
+    database_url: str, store_id: int, languages: str, legacy_sign_in: bool, no_groups: bool
+) -> None:
     """Create a store."""
     codes = tuple(dict.fromkeys(code.strip() for code in languages.split(",") if code.strip()))
     if not codes:
         raise click.BadParameter("name at least one language", param_hint="--languages")
-    new = Store(id=store_id, languages=codes, legacy_sign_in=legacy_sign_in)
+    new = Store(
+        id=store_id,
+        languages=codes,
+        legacy_sign_in=legacy_sign_in,
+        customer_groups_enabled=not no_groups,
+    )
 
     async def work(storage: Storage) -> None:
         await storage.create_store(new, now=SystemClock().now())
@@ -208,12 +221,13 @@ def store_list(database_url: str) -> None:
     """List stores with their customer and live-token counts."""
     summaries = with_storage(database_url, lambda storage: storage.list_stores())
     _table(
-        ("STORE", "LANGUAGES", "LEGACY SIGN-IN", "CUSTOMERS", "TOKENS"),
+        ("STORE", "LANGUAGES", "LEGACY SIGN-IN", "GROUPS", "CUSTOMERS", "TOKENS"),
         [
             (
                 str(item.store.id),
                 ",".join(item.store.languages),
                 "yes" if item.store.legacy_sign_in else "no",
+                "yes" if item.store.customer_groups_enabled else "no",
                 str(item.customers),
                 str(item.tokens),
             )

@@ -58,6 +58,20 @@ def languages_not_allowed() -> EcwidError:
     return EcwidError(400, "LANGUAGES_NOT_ALLOWED", "Specified languages are disabled in the store")
 
 
+def general_group_is_fixed() -> EcwidError:
+    # Spec Q31: group 0 always exists with its fixed name.
+    return EcwidError(400, "WRONG_PARAMETER", "General customer group cannot be changed")
+
+
+# -- 402 ---------------------------------------------------------------------------------------
+
+
+def not_available_on_current_plan() -> EcwidError:
+    return EcwidError(
+        402, "NOT_AVAILABLE_ON_CURRENT_PLAN", "This feature is not available on the store's plan"
+    )
+
+
 # -- 403 ---------------------------------------------------------------------------------------
 
 
@@ -82,6 +96,16 @@ def customer_not_found(customer_id: int | str) -> EcwidError:
 
 def customer_group_not_found(group_id: int | str) -> EcwidError:
     return EcwidError(404, "CUSTOMER_GROUP_NOT_FOUND", f"Customer group #{group_id} not found")
+
+
+def customer_contact_not_found(contact_id: int | str) -> EcwidError:
+    return EcwidError(
+        404, "CUSTOMER_CONTACT_NOT_FOUND", f"Customer contact #{contact_id} not found"
+    )
+
+
+def extra_field_not_found(key: str) -> EcwidError:
+    return EcwidError(404, "EXTRAFIELD_NOT_FOUND", f"ExtraField #{key} not found")
 
 
 def resource_not_found() -> EcwidError:

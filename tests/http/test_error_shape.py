@@ -41,6 +41,8 @@ def catalogue_codes() -> set[str]:
 async def test_every_error_path_has_ecwid_shape(api: Api, database_path: Path) -> None:
     await make_store(api.storage, 2002)
     other_store = await make_token(api.storage, 2002)
+    await make_store(api.storage, 3003, customer_groups_enabled=False)
+    no_groups = await make_token(api.storage, 3003)
     read_only = await make_token(api.storage, api.store_id, (READ_CUSTOMERS,))
     public = await make_token(api.storage, api.store_id, token="public_" + "p" * 32)
     existing = await api.create_ok({"email": "taken@example.net"})
@@ -85,6 +87,18 @@ async def test_every_error_path_has_ecwid_shape(api: Api, database_path: Path) -
          400, "WRONG_PARAMETER"),
         ("bad responseFields", "GET", api.url(f"customers/{existing}"),
          {"params": {"responseFields": "a("}, "headers": auth}, 400, "WRONG_PARAMETER"),
+        ("bad sortBy", "GET", api.url(), {"params": {"sortBy": "x"}, "headers": auth},
+         400, "WRONG_PARAMETER"),
+        ("plan without groups", "GET", api.url("customer_groups", store_id=3003),
+         {"headers": api.auth(no_groups)}, 402, "NOT_AVAILABLE_ON_CURRENT_PLAN"),
+        ("unknown contact", "GET", api.url(f"customers/{existing}/contacts/999"),
+         {"headers": auth}, 404, "CUSTOMER_CONTACT_NOT_FOUND"),
+        ("unknown extra field", "GET", api.url("store_extrafields/customers/nope"),
+         {"headers": auth}, 404, "EXTRAFIELD_NOT_FOUND"),
+        ("change General", "DELETE", api.url("customer_groups/0"), {"headers": auth},
+         400, "WRONG_PARAMETER"),
+        ("unknown group", "GET", api.url("customer_groups/77"), {"headers": auth},
+         404, "CUSTOMER_GROUP_NOT_FOUND"),
     ]  # fmt: skip
 
     seen: set[str] = set()

@@ -11,7 +11,7 @@ import pytest
 from ecwid_customers import errors
 from ecwid_customers.domain.create import build_new_customer
 from ecwid_customers.domain.inputs import CustomerInput
-from ecwid_customers.domain.models import NewCustomer, Store
+from ecwid_customers.domain.models import CustomerDraft, Store
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.storage.base import Storage, StoreExists
 from ecwid_customers.storage.urls import open_storage
@@ -29,7 +29,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     await storage.close()
 
 
-def new_customer(email: str, **fields: object) -> NewCustomer:
+def new_customer(email: str, **fields: object) -> CustomerDraft:
     sent = CustomerInput(email=email, **fields)  # type: ignore[arg-type]
     return build_new_customer(sent, store=STORE, now=NOW)
 
@@ -40,7 +40,7 @@ async def test_created_customer_reads_back_numbered(backend: Storage) -> None:
         contacts=None,
         shipping_addresses=[],
     )
-    customer_id = await backend.create_customer(1003, new)
+    customer_id = await backend.create_customer(1003, new, now=NOW)
     customer = await backend.get_customer(1003, customer_id)
     assert customer is not None
     assert customer.id == customer_id
@@ -61,7 +61,7 @@ async def test_ids_of_customers_contacts_and_addresses_never_repeat(backend: Sto
             contacts=[ContactInput(contact="+1", type="PHONE")],
             shipping_addresses=[ShippingAddressInput(city="A"), ShippingAddressInput(city="B")],
         )
-        customer_id = await backend.create_customer(1003, new)
+        customer_id = await backend.create_customer(1003, new, now=NOW)
         customer = await backend.get_customer(1003, customer_id)
         assert customer is not None
         customer_ids.append(customer_id)
@@ -77,15 +77,18 @@ async def test_ids_of_customers_contacts_and_addresses_never_repeat(backend: Sto
 
 
 async def test_failed_create_does_not_consume_an_id(backend: Storage) -> None:
-    await backend.create_customer(1003, new_customer("a@example.net"))
+    await backend.create_customer(1003, new_customer("a@example.net"), now=NOW)
     with pytest.raises(errors.EcwidError):
-        await backend.create_customer(1003, new_customer("A@example.net"))
-    assert await backend.create_customer(1003, new_customer("b@example.net")) == 2
+        await backend.create_customer(1003, new_customer("A@example.net"), now=NOW)
+    assert await backend.create_customer(1003, new_customer("b@example.net"), now=NOW) == 2
 
 
 async def test_duplicate_email_is_409_also_when_racing(backend: Storage) -> None:
     results = await asyncio.gather(
-        *(backend.create_customer(1003, new_customer("Same@Example.net")) for _ in range(10)),
+        *(
+            backend.create_customer(1003, new_customer("Same@Example.net"), now=NOW)
+            for _ in range(10)
+        ),
         return_exceptions=True,
     )
     ids = [result for result in results if isinstance(result, int)]
@@ -96,10 +99,10 @@ async def test_duplicate_email_is_409_also_when_racing(backend: Storage) -> None
 
 
 async def test_one_failing_write_in_a_batch_leaves_the_others(backend: Storage) -> None:
-    await backend.create_customer(1003, new_customer("taken@example.net"))
+    await backend.create_customer(1003, new_customer("taken@example.net"), now=NOW)
     emails = ["x1@example.net", "taken@example.net", "x2@example.net", "x3@example.net"]
     results = await asyncio.gather(
-        *(backend.create_customer(1003, new_customer(email)) for email in emails),
+        *(backend.create_customer(1003, new_customer(email), now=NOW) for email in emails),
         return_exceptions=True,
     )
     assert isinstance(results[1], errors.EcwidError)
@@ -113,7 +116,9 @@ async def test_one_failing_write_in_a_batch_leaves_the_others(backend: Storage) 
 
 async def test_unknown_group_is_404_and_stores_nothing(backend: Storage) -> None:
     with pytest.raises(errors.EcwidError) as caught:
-        await backend.create_customer(1003, new_customer("a@example.net", customer_group_id=4))
+        await backend.create_customer(
+            1003, new_customer("a@example.net", customer_group_id=4), now=NOW
+        )
     assert caught.value.code == "CUSTOMER_GROUP_NOT_FOUND"
     assert (await backend.list_stores())[0].customers == 0
 
@@ -122,7 +127,7 @@ async def test_group_name_is_read_with_the_customer(backend: Storage) -> None:
     group_id = await backend.create_customer_group(1003, name="VIP", external_reference_id="crm-1")
     assert group_id == 1
     customer_id = await backend.create_customer(
-        1003, new_customer("a@example.net", customer_group_id=group_id)
+        1003, new_customer("a@example.net", customer_group_id=group_id), now=NOW
     )
     customer = await backend.get_customer(1003, customer_id)
     assert customer is not None
@@ -131,7 +136,7 @@ async def test_group_name_is_read_with_the_customer(backend: Storage) -> None:
 
 async def test_customers_are_invisible_to_other_stores(backend: Storage) -> None:
     await backend.create_store(Store(id=2002, languages=("en",)), now=NOW)
-    customer_id = await backend.create_customer(1003, new_customer("a@example.net"))
+    customer_id = await backend.create_customer(1003, new_customer("a@example.net"), now=NOW)
     assert await backend.get_customer(2002, customer_id) is None
     assert await backend.get_customer(1003, customer_id) is not None
 
@@ -174,7 +179,7 @@ async def test_data_survives_reopening(tmp_path: Path) -> None:
     first = open_storage(url)
     await first.open()
     await first.create_store(STORE, now=NOW)
-    customer_id = await first.create_customer(1003, new_customer("a@example.net"))
+    customer_id = await first.create_customer(1003, new_customer("a@example.net"), now=NOW)
     await first.close()
 
     second = open_storage(url)
@@ -183,6 +188,9 @@ async def test_data_survives_reopening(tmp_path: Path) -> None:
         customer = await second.get_customer(1003, customer_id)
         assert customer is not None
         assert customer.email == "a@example.net"
-        assert await second.create_customer(1003, new_customer("b@example.net")) == customer_id + 1
+        assert (
+            await second.create_customer(1003, new_customer("b@example.net"), now=NOW)
+            == customer_id + 1
+        )
     finally:
         await second.close()

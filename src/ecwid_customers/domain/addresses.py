@@ -95,12 +95,34 @@ def format_address(address: ShippingAddress) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def build_shipping_addresses(
-    sent: list[ShippingAddressInput] | None, *, created_date: str
-) -> list[ShippingAddress]:
-    """The address book in ``orderBy`` order, with id 0 placeholders.
+def merged(stored: BillingPerson | ShippingAddress | None, sent: AddressInput) -> AddressInput:
+    """``sent`` laid over what is stored, field by field (spec Q9): keys sent overwrite, keys
+    left out keep their value. A new country without a state drops the old state with it."""
+    if stored is None:
+        return sent
+    kind = type(sent)
+    values = {}
+    for name in kind.__struct_fields__:
+        value = getattr(sent, name)
+        values[name] = value if value is not None else getattr(stored, name, None)
+    changed_country = sent.country_code is not None and sent.country_code != stored.country_code
+    if changed_country and sent.state_or_province_code is None:
+        values["state_or_province_code"] = values["state_or_province_name"] = None
+    return kind(**values)
 
-    Exactly one address is the default: the one the client marked, else the first.
+
+def build_shipping_addresses(
+    sent: list[ShippingAddressInput] | None,
+    *,
+    created_date: str,
+    existing: list[ShippingAddress] | None = None,
+) -> list[ShippingAddress]:
+    """The address book in ``orderBy`` order; new addresses carry id 0 placeholders.
+
+    An item whose ``id`` names an ``existing`` address updates it in place (same id and
+    ``createdDate``, fields merged); other items are new; existing addresses not sent are gone.
+    Exactly one address is the default: the one the client marked, else the one that was,
+    else the first.
     """
     if not sent:
         return []
@@ -108,14 +130,22 @@ def build_shipping_addresses(
         raise errors.wrong_parameter(
             "shippingAddresses", "only one address can have defaultAddress: true"
         )
+    someone_marked = any(item.default_address for item in sent)
+    known = {address.id: address for address in existing or []}
     addresses = []
     for index, item in enumerate(sent):
+        old = known.pop(item.id, None) if item.id else None
+        marked = item.default_address
+        item = merged(old, item)
+        if marked is None:
+            # Unmarked: an updated address stays default unless another one was marked.
+            item.default_address = bool(old and old.default_address and not someone_marked)
         address = ShippingAddress(
-            id=0,
+            id=old.id if old else 0,
             **_address_fields(item, f"shippingAddresses[{index}]"),
             note=item.note if item.note and item.note.strip() else None,
             address_formatted="",
-            created_date=created_date,
+            created_date=old.created_date if old else created_date,
             default_address=bool(item.default_address),
             order_by=item.order_by if item.order_by is not None else index,
         )

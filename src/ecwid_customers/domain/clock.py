@@ -26,3 +26,23 @@ def format_ecwid_time(seconds: int) -> str:
     Cached: under load most writes share a handful of distinct seconds.
     """
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
+
+
+def parse_ecwid_time(text: str) -> int:
+    """A date-time filter value as Ecwid accepts it (spec section 1), in UNIX seconds.
+
+    UNIX seconds (``1447804800``), ``2015-04-22 18:48:38 -0500``, ``2015-04-22 18:48:38``
+    (UTC) or ``2015-04-22`` (midnight UTC). Raises ``ValueError`` for anything else.
+    """
+    text = text.strip()
+    if text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12:
+        return int(text)
+    for layout in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(text, layout)
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    raise ValueError(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import msgspec
 
 from ecwid_customers import errors
@@ -12,8 +14,8 @@ from ecwid_customers.domain.inputs import CustomerInput, ExtraFieldInput
 from ecwid_customers.domain.models import (
     GENERAL_GROUP_ID,
     Customer,
+    CustomerDraft,
     ExtraFieldValue,
-    NewCustomer,
     Stats,
     Store,
 )
@@ -24,7 +26,7 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def _checked_email(email: str | None) -> str:
+def checked_email(email: str | None) -> str:
     email = (email or "").strip()
     if not email:
         raise errors.field_absent("Customer.email")
@@ -34,13 +36,14 @@ def _checked_email(email: str | None) -> str:
     return email
 
 
-def _checked_lang(lang: str | None, store: Store) -> str | None:
+def checked_lang(lang: str | None, store: Store) -> str | None:
     if lang is not None and lang not in store.languages:
         raise errors.languages_not_allowed()
     return lang
 
 
-def _extrafields(sent: list[ExtraFieldInput] | None) -> list[ExtraFieldValue] | None:
+def extrafield_values(sent: list[ExtraFieldInput] | None) -> list[ExtraFieldValue] | None:
+    """Extra-field values as stored on a customer (spec 5.7); ``None`` when there are none."""
     if not sent:
         return None
     values = []
@@ -65,15 +68,15 @@ def password_to_keep(sent: CustomerInput, store: Store) -> str | None:
     return sent.password if store.legacy_sign_in and sent.password else None
 
 
-def build_new_customer(sent: CustomerInput, *, store: Store, now: int) -> NewCustomer:
+def build_new_customer(sent: CustomerInput, *, store: Store, now: int) -> CustomerDraft:
     """Validate ``sent`` and derive every server-side field; ids are assigned by storage.
 
     Raises :class:`~ecwid_customers.errors.EcwidError` for anything Ecwid would refuse. Whether
     ``customerGroupId`` names an existing group is checked by storage, in the same transaction
     that saves the customer.
     """
-    email = _checked_email(sent.email)
-    lang = _checked_lang(sent.lang, store)
+    email = checked_email(sent.email)
+    lang = checked_lang(sent.lang, store)
     timestamp = format_ecwid_time(now)
     billing = build_billing_person(sent.billing_person)
     customer = Customer(
@@ -109,28 +112,43 @@ def build_new_customer(sent: CustomerInput, *, store: Store, now: int) -> NewCus
         stats=Stats(number_of_orders=0, sales_value=0, average_order_value=0),
         private_admin_notes=sent.private_admin_notes or "",
         favorites=[],
-        extrafields=_extrafields(sent.extrafields),
+        extrafields=extrafield_values(sent.extrafields),
     )
-    return NewCustomer(
+    return draft(customer)
+
+
+def draft(customer: Customer, password_hash: str | None = None) -> CustomerDraft:
+    """The customer with the keys storage indexes it by."""
+    return CustomerDraft(
         customer=customer,
-        email_key=email_key(email),
-        registered_at=now,
+        email_key=email_key(customer.email),
+        name_key=(customer.name or "").lower(),
+        password_hash=password_hash,
     )
+
+
+def new_ids_needed(customer: Customer) -> tuple[int, int]:
+    """How many contact ids and shipping address ids the customer still needs."""
+    contacts = sum(1 for contact in customer.contacts if contact.id == 0)
+    addresses = sum(1 for address in customer.shipping_addresses if address.id == 0)
+    return contacts, addresses
 
 
 def assign_ids(
     customer: Customer, *, customer_id: int, first_contact_id: int, first_address_id: int
 ) -> Customer:
-    """Number the customer and its sub-records from the blocks storage reserved for them."""
+    """Number the customer and its new (id 0) sub-records from the blocks storage reserved."""
+    contact_ids = itertools.count(first_contact_id)
+    address_ids = itertools.count(first_address_id)
     return msgspec.structs.replace(
         customer,
         id=customer_id,
         contacts=[
-            msgspec.structs.replace(contact, id=first_contact_id + offset)
-            for offset, contact in enumerate(customer.contacts)
+            contact if contact.id else msgspec.structs.replace(contact, id=next(contact_ids))
+            for contact in customer.contacts
         ],
         shipping_addresses=[
-            msgspec.structs.replace(address, id=first_address_id + offset)
-            for offset, address in enumerate(customer.shipping_addresses)
+            address if address.id else msgspec.structs.replace(address, id=next(address_ids))
+            for address in customer.shipping_addresses
         ],
     )

@@ -80,3 +80,14 @@ class CustomerInput(_Input, kw_only=True):
     electronic_invoice_sdi_code: str | None = None
     extrafields: list[ExtraFieldInput] | None = None
     primary_phone: str | None = None
+
+
+class CustomerGroupInput(_Input, kw_only=True):
+    name: str | None = None
+    external_reference_id: str | None = None
+
+
+class ExtraFieldDefinitionInput(_Input, kw_only=True):
+    title: str | None = None
+    type: str | None = None
+    shown_on_order_details: bool | None = None

@@ -137,16 +137,17 @@ class Customer(_Model, kw_only=True):
     extrafields: list[ExtraFieldValue] | None = None
 
 
-class NewCustomer(msgspec.Struct, kw_only=True, frozen=True):
-    """A validated customer that storage has yet to number and save.
+class CustomerDraft(msgspec.Struct, kw_only=True, frozen=True):
+    """A validated customer (new or changed) that storage has yet to number and save.
 
-    Its ``customer``, contacts and shipping addresses carry id 0 until
-    :func:`ecwid_customers.domain.create.assign_ids` gives them theirs.
+    New contacts and shipping addresses carry id 0 until
+    :func:`ecwid_customers.domain.create.assign_ids` gives them theirs. ``password_hash`` is
+    ``None`` when there is no (new) password to keep.
     """
 
     customer: Customer
     email_key: str
-    registered_at: int
+    name_key: str
     password_hash: str | None = None
 
 
@@ -154,6 +155,33 @@ class Store(msgspec.Struct, kw_only=True, frozen=True):
     id: int
     languages: tuple[str, ...]
     legacy_sign_in: bool = False
+    # Ecwid plans without customer groups answer 402 on the group endpoints (spec Q28).
+    customer_groups_enabled: bool = True
+
+
+class CustomerGroup(_Model, kw_only=True):
+    id: int
+    name: str
+    external_reference_id: str | None = None
+
+
+GENERAL_GROUP = CustomerGroup(id=GENERAL_GROUP_ID, name=GENERAL_GROUP_NAME)
+
+
+class ExtraFieldDefinition(_Model, kw_only=True):
+    key: str
+    title: str | None = None
+    type: str
+    shown_on_order_details: bool
+    entity_types: list[str]
+    linked_with_checkout_field: bool
+    created_date: str
+    last_modified_date: str
+
+
+class DeletedCustomer(_Model, kw_only=True):
+    id: int
+    date: str
 
 
 class TokenGrant(msgspec.Struct, kw_only=True, frozen=True):

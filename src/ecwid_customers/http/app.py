@@ -137,7 +137,13 @@ class EcwidApp:
 
 
 def _authorise(grant: TokenGrant, route: routes.Route) -> None:
+    """Plan first (402), then scopes (403), as in spec 2.4."""
+    if route.customer_groups and not grant.store.customer_groups_enabled:
+        raise errors.not_available_on_current_plan()
+    # Public tokens are for storefront data only: never customers (spec 2.2).
+    usable = frozenset() if grant.kind == "public" else grant.scopes
     for scope_name in route.scopes:
-        # Public tokens are for storefront data only: never customers (spec 2.2).
-        if grant.kind == "public" or scope_name not in grant.scopes:
+        if scope_name not in usable:
             raise errors.insufficient_scope(scope_name)
+    if route.any_of and usable.isdisjoint(route.any_of):
+        raise errors.insufficient_scope(route.any_of[0])

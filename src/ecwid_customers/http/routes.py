@@ -8,10 +8,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ecwid_customers import scopes
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response
-from ecwid_customers.http.views import customers
+from ecwid_customers.http.views import contacts, customers, extrafields, groups
+from ecwid_customers.scopes import (
+    CREATE_CUSTOMERS,
+    DELETE_CUSTOMERS_EXTRAFIELDS,
+    READ_CUSTOMERS,
+    READ_CUSTOMERS_EXTRAFIELDS,
+    READ_STORE_PROFILE,
+    UPDATE_CUSTOMERS,
+    UPDATE_CUSTOMERS_EXTRAFIELDS,
+)
 
 View = Callable[[Request], Awaitable[Response]]
 
@@ -21,16 +29,94 @@ class Route:
     method: str
     path: str  # segments after /api/v3/{storeId}/, "{name}" for a path value
     view: View
-    scopes: tuple[str, ...]  # every one of them is required
+    scopes: tuple[str, ...]  # the token needs every one of these...
+    any_of: tuple[str, ...] = ()  # ...and, when given, at least one of these
+    customer_groups: bool = False  # only on plans with customer groups (else 402)
 
     @property
     def segments(self) -> tuple[str, ...]:
         return tuple(self.path.split("/"))
 
 
+_READ = (READ_CUSTOMERS,)
+# Current docs ask for both on PUT/DELETE; older ones for update only (Q17).
+_READ_UPDATE = (READ_CUSTOMERS, UPDATE_CUSTOMERS)
+
 ROUTES: tuple[Route, ...] = (
-    Route("POST", "customers", customers.create_customer, (scopes.CREATE_CUSTOMERS,)),
-    Route("GET", "customers/{customerId}", customers.get_customer, (scopes.READ_CUSTOMERS,)),
+    Route("GET", "customers", customers.search_customers, _READ),
+    Route("POST", "customers", customers.create_customer, (CREATE_CUSTOMERS,)),
+    # Either generation of the docs is satisfied (Q18).
+    Route(
+        "GET",
+        "customers/deleted",
+        customers.deleted_customers,
+        (),
+        any_of=(READ_CUSTOMERS, READ_STORE_PROFILE),
+    ),
+    Route("GET", "customers/{customerId}", customers.get_customer, _READ),
+    Route("PUT", "customers/{customerId}", customers.update_customer, _READ_UPDATE),
+    Route("DELETE", "customers/{customerId}", customers.delete_customer, _READ_UPDATE),
+    Route("GET", "customers/{customerId}/contacts", contacts.list_contacts, _READ),
+    Route("POST", "customers/{customerId}/contacts", contacts.create_contact, (CREATE_CUSTOMERS,)),
+    Route("GET", "customers/{customerId}/contacts/{contactId}", contacts.get_contact, _READ),
+    Route(
+        "PUT",
+        "customers/{customerId}/contacts/{contactId}",
+        contacts.update_contact,
+        (UPDATE_CUSTOMERS,),
+    ),
+    Route(
+        "DELETE",
+        "customers/{customerId}/contacts/{contactId}",
+        contacts.delete_contact,
+        (UPDATE_CUSTOMERS,),
+    ),
+    Route("GET", "customer_groups", groups.list_groups, _READ, customer_groups=True),
+    Route(
+        "POST", "customer_groups", groups.create_group, (CREATE_CUSTOMERS,), customer_groups=True
+    ),
+    Route("GET", "customer_groups/{groupId}", groups.get_group, _READ, customer_groups=True),
+    Route(
+        "PUT",
+        "customer_groups/{groupId}",
+        groups.update_group,
+        (UPDATE_CUSTOMERS,),
+        customer_groups=True,
+    ),
+    Route(
+        "DELETE",
+        "customer_groups/{groupId}",
+        groups.delete_group,
+        (UPDATE_CUSTOMERS,),
+        customer_groups=True,
+    ),
+    Route(
+        "GET", "store_extrafields/customers", extrafields.list_fields, (READ_CUSTOMERS_EXTRAFIELDS,)
+    ),
+    Route(
+        "POST",
+        "store_extrafields/customers",
+        extrafields.create_field,
+        (UPDATE_CUSTOMERS_EXTRAFIELDS,),
+    ),
+    Route(
+        "GET",
+        "store_extrafields/customers/{key}",
+        extrafields.get_field,
+        (READ_CUSTOMERS_EXTRAFIELDS,),
+    ),
+    Route(
+        "PUT",
+        "store_extrafields/customers/{key}",
+        extrafields.update_field,
+        (UPDATE_CUSTOMERS_EXTRAFIELDS,),
+    ),
+    Route(
+        "DELETE",
+        "store_extrafields/customers/{key}",
+        extrafields.delete_field,
+        (DELETE_CUSTOMERS_EXTRAFIELDS,),
+    ),
 )
 
 

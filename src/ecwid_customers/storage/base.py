@@ -3,17 +3,32 @@
 SQLite and PostgreSQL implement it; one contract suite (``tests/storage``) holds both to it.
 Methods raise :class:`~ecwid_customers.errors.EcwidError` for the Ecwid-visible failures they
 detect (duplicate email, unknown group, unknown store) so the answer is the same whichever
-engine noticed it.
+engine noticed it. Changes that depend on the stored state (an update, a new contact) are given
+as functions from the stored customer to the new one: storage runs them inside the transaction
+that writes the result, so concurrent changes cannot lose each other's work.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import msgspec
 
-from ecwid_customers.domain.models import Customer, NewCustomer, Store, TokenGrant
+from ecwid_customers.domain.models import (
+    Customer,
+    CustomerDraft,
+    CustomerGroup,
+    DeletedCustomer,
+    ExtraFieldDefinition,
+    Store,
+    TokenGrant,
+)
+from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.domain.tokens import TokenKind
+
+CustomerChange = Callable[[Customer], Customer]
+ExtraFieldChange = Callable[[ExtraFieldDefinition], ExtraFieldDefinition]
 
 
 class StoreExists(Exception):
@@ -45,6 +60,22 @@ class Access(msgspec.Struct, frozen=True, kw_only=True):
     grant: TokenGrant | None
 
 
+class CustomerPage(msgspec.Struct, frozen=True, kw_only=True):
+    total: int  # customers matching the query
+    all_customers: int  # customers in the store, whatever the query
+    items: list[Customer]
+
+
+class DeletedPage(msgspec.Struct, frozen=True, kw_only=True):
+    total: int
+    items: list[DeletedCustomer]
+
+
+class GroupPage(msgspec.Struct, frozen=True, kw_only=True):
+    total: int
+    items: list[CustomerGroup]
+
+
 class Storage(Protocol):
     async def open(self) -> None:
         """Connect, create or check the schema, start background workers."""
@@ -54,20 +85,94 @@ class Storage(Protocol):
         """Finish pending writes and disconnect."""
         ...
 
-    # -- per request -----------------------------------------------------------------------
+    # -- authentication --------------------------------------------------------------------
 
     async def access(self, store_id: int, token_hash: bytes | None) -> Access:
         """The store and, when the hash names one of its live tokens, that token's grant."""
         ...
 
-    async def create_customer(self, store_id: int, new: NewCustomer) -> int:
-        """Number and save ``new`` durably; its id. Raises 409 on a taken email and 404 on
-        an unknown group."""
+    # -- customers -------------------------------------------------------------------------
+
+    async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
+        """Number and save ``draft`` durably; its id. 409 on a taken email, 404 on an unknown
+        group."""
         ...
 
     async def get_customer(self, store_id: int, customer_id: int) -> Customer | None:
         """The customer with ``customerGroupName`` filled, or ``None``."""
         ...
+
+    async def search_customers(self, store_id: int, query: CustomerQuery) -> CustomerPage: ...
+
+    async def update_customer(
+        self,
+        store_id: int,
+        customer_id: int,
+        change: CustomerChange,
+        *,
+        now: int,
+        password_hash: str | None = None,
+    ) -> Customer:
+        """Apply ``change`` to the stored customer and save the result (404, 409 as create)."""
+        ...
+
+    async def delete_customer(self, store_id: int, customer_id: int, *, now: int) -> bool:
+        """``False`` when there was no such customer."""
+        ...
+
+    async def deleted_customers(
+        self, store_id: int, *, since: int, until: int | None, page: Page
+    ) -> DeletedPage:
+        """Deletions from ``since`` to ``until`` (inclusive), oldest first."""
+        ...
+
+    # -- customer groups -------------------------------------------------------------------
+
+    async def list_customer_groups(
+        self, store_id: int, *, keyword: str | None, ids: tuple[int, ...] | None, page: Page
+    ) -> GroupPage:
+        """Groups, General (id 0) first and counted, then by id."""
+        ...
+
+    async def get_customer_group(self, store_id: int, group_id: int) -> CustomerGroup | None: ...
+
+    async def create_customer_group(
+        self, store_id: int, *, name: str, external_reference_id: str | None = None
+    ) -> int: ...
+
+    async def update_customer_group(
+        self,
+        store_id: int,
+        group_id: int,
+        *,
+        name: str | None,
+        external_reference_id: str | None,
+        now: int,
+    ) -> bool:
+        """Rename (and so touch ``updated`` of every member); ``False`` for an unknown group."""
+        ...
+
+    async def delete_customer_group(self, store_id: int, group_id: int, *, now: int) -> bool:
+        """Delete; members move to General (0) and their ``updated`` is bumped."""
+        ...
+
+    # -- customer extra fields -------------------------------------------------------------
+
+    async def list_extra_fields(self, store_id: int) -> list[ExtraFieldDefinition]: ...
+
+    async def get_extra_field(self, store_id: int, key: str) -> ExtraFieldDefinition | None: ...
+
+    async def create_extra_field(
+        self, store_id: int, definition: ExtraFieldDefinition, *, now: int
+    ) -> bool:
+        """``False`` when the key is taken (the caller picks another)."""
+        ...
+
+    async def update_extra_field(
+        self, store_id: int, key: str, change: ExtraFieldChange
+    ) -> bool: ...
+
+    async def delete_extra_field(self, store_id: int, key: str) -> bool: ...
 
     # -- administration --------------------------------------------------------------------
 
@@ -95,7 +200,3 @@ class Storage(Protocol):
     async def revoke_token(self, token_id: int, *, now: int) -> bool:
         """``False`` when no live token has that id."""
         ...
-
-    async def create_customer_group(
-        self, store_id: int, *, name: str, external_reference_id: str | None = None
-    ) -> int: ...

@@ -1,4 +1,4 @@
-"""Customer endpoints: parse, call the domain and storage, render Ecwid's wire format."""
+"""Customer endpoints (spec 4.1-4.6): parse, call the domain and storage, render."""
 
 from __future__ import annotations
 
@@ -9,57 +9,106 @@ import msgspec
 from ecwid_customers import errors
 from ecwid_customers.domain.create import build_new_customer, password_to_keep
 from ecwid_customers.domain.inputs import CustomerInput
+from ecwid_customers.domain.models import Customer
 from ecwid_customers.domain.passwords import hash_password
-from ecwid_customers.http import response_fields
+from ecwid_customers.domain.search import parse_customer_query, parse_page, parse_time
+from ecwid_customers.domain.update import apply_update
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response, json_response
+from ecwid_customers.http.views.common import (
+    DELETED_ONE,
+    UPDATED_ONE,
+    page_envelope,
+    path_id,
+    render,
+)
 
-MAX_ID = 2**31 - 1
+# Ecwid keeps deletion records for six months (spec 4.6).
+DELETED_HISTORY_SECONDS = 183 * 24 * 3600
 
 _decode_customer_input = msgspec.json.Decoder(CustomerInput)
 
 
-def _customer_id(request: Request) -> int | None:
-    """The id in the path; ``None`` when it is a number too large to belong to anyone."""
-    text = request.params["customerId"]
-    if not text.isascii() or not text.isdigit():
-        raise errors.wrong_parameter("customerId")
-    # Compare lengths before converting: int() refuses strings of thousands of digits.
-    digits = text.lstrip("0") or "0"
-    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+async def _hashed_password(request: Request, sent: CustomerInput) -> str | None:
+    password = password_to_keep(sent, request.grant.store)
+    if not password:
         return None
-    return int(digits)
+    # argon2 costs tens of milliseconds and releases the GIL: hash off the event loop.
+    return await asyncio.to_thread(hash_password, password)
 
 
-def render(value: msgspec.Struct, request: Request) -> Response:
-    """``value`` as JSON, cut down to ``responseFields`` when the request names some."""
-    fields = request.query("responseFields")
-    if fields is None:
-        return json_response(value)
-    return json_response(
-        response_fields.select(msgspec.to_builtins(value), response_fields.parse(fields))
-    )
-
-
-async def create_customer(request: Request) -> Response:
-    sent = await request.json(_decode_customer_input)
-    store = request.grant.store
-    new = build_new_customer(sent, store=store, now=request.clock.now())
-    password = password_to_keep(sent, store)
-    if password:
-        # Only after validation: argon2 costs tens of milliseconds (off the event loop, as it
-        # releases the GIL), and an invalid body should not cost anything.
-        password_hash = await asyncio.to_thread(hash_password, password)
-        new = msgspec.structs.replace(new, password_hash=password_hash)
-    customer_id = await request.storage.create_customer(request.store_id, new)
-    return json_response({"id": customer_id})
-
-
-async def get_customer(request: Request) -> Response:
-    customer_id = _customer_id(request)
+async def existing_customer(request: Request) -> Customer:
+    """The customer the path names, or 404."""
+    customer_id = path_id(request, "customerId")
     customer = None
     if customer_id is not None:
         customer = await request.storage.get_customer(request.store_id, customer_id)
     if customer is None:
         raise errors.customer_not_found(request.params["customerId"])
-    return render(customer, request)
+    return customer
+
+
+async def create_customer(request: Request) -> Response:
+    sent = await request.json(_decode_customer_input)
+    now = request.clock.now()
+    draft = build_new_customer(sent, store=request.grant.store, now=now)
+    # Hash only after validation, so an invalid body costs nothing.
+    password_hash = await _hashed_password(request, sent)
+    if password_hash is not None:
+        draft = msgspec.structs.replace(draft, password_hash=password_hash)
+    customer_id = await request.storage.create_customer(request.store_id, draft, now=now)
+    return json_response({"id": customer_id})
+
+
+async def get_customer(request: Request) -> Response:
+    return render(await existing_customer(request), request)
+
+
+async def search_customers(request: Request) -> Response:
+    query = parse_customer_query(request.query)
+    page = await request.storage.search_customers(request.store_id, query)
+    for customer in page.items:
+        customer.total_order_count = 0  # search items carry it, single reads do not (Q35)
+    envelope = page_envelope(page.total, query.page, page.items)
+    envelope["allCustomerCount"] = page.all_customers
+    return render(envelope, request)
+
+
+async def update_customer(request: Request) -> Response:
+    current = await existing_customer(request)
+    sent = await request.json(_decode_customer_input)
+    store = request.grant.store
+    now = request.clock.now()
+    password_hash = None
+    if password_to_keep(sent, store):
+        apply_update(current, sent, store=store, now=now)  # validate before paying for argon2
+        password_hash = await _hashed_password(request, sent)
+    await request.storage.update_customer(
+        request.store_id,
+        current.id,
+        lambda stored: apply_update(stored, sent, store=store, now=now),
+        now=now,
+        password_hash=password_hash,
+    )
+    return json_response(UPDATED_ONE)
+
+
+async def delete_customer(request: Request) -> Response:
+    customer_id = path_id(request, "customerId")
+    deleted = customer_id is not None and await request.storage.delete_customer(
+        request.store_id, customer_id, now=request.clock.now()
+    )
+    if not deleted:
+        raise errors.customer_not_found(request.params["customerId"])
+    return json_response(DELETED_ONE)
+
+
+async def deleted_customers(request: Request) -> Response:
+    page = parse_page(request.query)
+    oldest_kept = request.clock.now() - DELETED_HISTORY_SECONDS
+    since = max(parse_time("from_date", request.query("from_date")) or 0, oldest_kept)
+    until = parse_time("to_date", request.query("to_date"))
+    found = await request.storage.deleted_customers(
+        request.store_id, since=since, until=until, page=page
+    )
+    return render(page_envelope(found.total, page, found.items), request)

@@ -15,14 +15,16 @@ SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE stores (
-    id                  INTEGER PRIMARY KEY,
-    languages           TEXT    NOT NULL,            -- comma-separated language codes
-    legacy_sign_in      INTEGER NOT NULL DEFAULT 0,
-    created_at          INTEGER NOT NULL,
-    next_customer_id    INTEGER NOT NULL DEFAULT 1,
-    next_contact_id     INTEGER NOT NULL DEFAULT 1,
-    next_address_id     INTEGER NOT NULL DEFAULT 1,
-    next_group_id       INTEGER NOT NULL DEFAULT 1
+    id                      INTEGER PRIMARY KEY,
+    languages               TEXT    NOT NULL,       -- comma-separated language codes
+    legacy_sign_in          INTEGER NOT NULL DEFAULT 0,
+    customer_groups_enabled INTEGER NOT NULL DEFAULT 1,
+    created_at              INTEGER NOT NULL,
+    customer_count          INTEGER NOT NULL DEFAULT 0,  -- allCustomerCount without a count(*)
+    next_customer_id        INTEGER NOT NULL DEFAULT 1,
+    next_contact_id         INTEGER NOT NULL DEFAULT 1,
+    next_address_id         INTEGER NOT NULL DEFAULT 1,
+    next_group_id           INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE tokens (
@@ -41,25 +43,80 @@ CREATE TABLE customer_groups (
     store_id                INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
     id                      INTEGER NOT NULL,
     name                    TEXT    NOT NULL,
+    name_key                TEXT    NOT NULL,        -- lower-case name, for keyword search
     external_reference_id   TEXT,
     PRIMARY KEY (store_id, id)
 );
 
+-- The customer object lives in doc; the columns are what queries, sorting and constraints
+-- need, and the values the server changes without the client (group moves, "updated").
 CREATE TABLE customers (
+    row_id          INTEGER PRIMARY KEY,             -- stable rowid for the text index
     store_id        INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
     id              INTEGER NOT NULL,
     email_key       TEXT    NOT NULL,                -- trimmed, lower-case email
+    name_key        TEXT    NOT NULL,                -- lower-case billing name, '' if none
     group_id        INTEGER NOT NULL,
     registered_at   INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
     password_hash   TEXT,
     doc             BLOB    NOT NULL,                -- the customer object, JSON
-    PRIMARY KEY (store_id, id)
+    UNIQUE (store_id, id)
 );
 -- One customer per email and store, enforced where races cannot slip past it.
 CREATE UNIQUE INDEX customers_by_email ON customers (store_id, email_key);
-CREATE INDEX customers_by_group ON customers (store_id, group_id);
+CREATE INDEX customers_by_name ON customers (store_id, name_key, id);
+CREATE INDEX customers_by_registered ON customers (store_id, registered_at, id);
+CREATE INDEX customers_by_updated ON customers (store_id, updated_at, id);
+CREATE INDEX customers_by_group ON customers (store_id, group_id, id);
+
+-- Substring search on names and emails without reading every customer: a trigram index.
+CREATE VIRTUAL TABLE customer_text USING fts5 (
+    name_key, email_key,
+    content = 'customers', content_rowid = 'row_id', tokenize = 'trigram', detail = 'none'
+);
+CREATE TRIGGER customer_text_insert AFTER INSERT ON customers BEGIN
+    INSERT INTO customer_text (rowid, name_key, email_key)
+    VALUES (new.row_id, new.name_key, new.email_key);
+END;
+CREATE TRIGGER customer_text_delete AFTER DELETE ON customers BEGIN
+    INSERT INTO customer_text (customer_text, rowid, name_key, email_key)
+    VALUES ('delete', old.row_id, old.name_key, old.email_key);
+END;
+CREATE TRIGGER customer_text_update AFTER UPDATE OF name_key, email_key ON customers BEGIN
+    INSERT INTO customer_text (customer_text, rowid, name_key, email_key)
+    VALUES ('delete', old.row_id, old.name_key, old.email_key);
+    INSERT INTO customer_text (rowid, name_key, email_key)
+    VALUES (new.row_id, new.name_key, new.email_key);
+END;
+
+CREATE TABLE deleted_customers (
+    store_id    INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    id          INTEGER NOT NULL,
+    deleted_at  INTEGER NOT NULL,
+    PRIMARY KEY (store_id, id)
+);
+CREATE INDEX deleted_customers_by_date ON deleted_customers (store_id, deleted_at, id);
+
+CREATE TABLE extra_fields (
+    store_id                INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    key                     TEXT    NOT NULL,
+    doc                     BLOB    NOT NULL,        -- the definition object, JSON
+    created_at              INTEGER NOT NULL,
+    PRIMARY KEY (store_id, key)
+);
 """
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements; ``sqlite3.complete_statement`` understands triggers."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [statement for statement in statements if statement]
 
 
 def configure(connection: sqlite3.Connection) -> None:
@@ -81,9 +138,8 @@ def migrate(connection: sqlite3.Connection) -> None:
                 f"{SCHEMA_VERSION} at most. Upgrade ecwid-customers."
             )
         if version == 0:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+            for statement in _statements(_SCHEMA):
+                connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         connection.execute("COMMIT")
     except BaseException:

@@ -13,28 +13,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import msgspec
-
 from ecwid_customers import errors
-from ecwid_customers.domain.create import assign_ids
 from ecwid_customers.domain.models import (
-    GENERAL_GROUP_ID,
-    GENERAL_GROUP_NAME,
     Customer,
-    NewCustomer,
+    CustomerDraft,
+    CustomerGroup,
+    ExtraFieldDefinition,
     Store,
     TokenGrant,
 )
+from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.domain.tokens import TokenKind
-from ecwid_customers.storage.base import Access, StoreExists, StoreSummary, TokenInfo
-from ecwid_customers.storage.sqlite import schema
+from ecwid_customers.storage.base import (
+    Access,
+    CustomerChange,
+    CustomerPage,
+    DeletedPage,
+    ExtraFieldChange,
+    GroupPage,
+    StoreExists,
+    StoreSummary,
+    TokenInfo,
+)
+from ecwid_customers.storage.sqlite import customers, groups, schema
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 
-MAX_ID = 2**31 - 1
 T = TypeVar("T")
-
-_encode = msgspec.json.Encoder().encode
-_decode_customer = msgspec.json.Decoder(Customer).decode
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -96,92 +100,107 @@ class SQLiteStorage:
 
     async def access(self, store_id: int, token_hash: bytes | None) -> Access:
         row = self._read.execute(
-            "SELECT s.languages, s.legacy_sign_in, t.kind, t.scopes FROM stores s "
+            "SELECT s.languages, s.legacy_sign_in, s.customer_groups_enabled, t.kind, t.scopes "
+            "FROM stores s "
             "LEFT JOIN tokens t ON t.store_id = s.id AND t.token_hash = ? "
             "AND t.revoked_at IS NULL WHERE s.id = ?",
             (token_hash, store_id),
         ).fetchone()
         if row is None:
             return Access(store=None, grant=None)
-        languages, legacy_sign_in, kind, scopes = row
-        store = Store(id=store_id, languages=self._list(languages), legacy_sign_in=legacy_sign_in)
+        languages, legacy_sign_in, groups_enabled, kind, scopes = row
+        store = Store(
+            id=store_id,
+            languages=self._list(languages),
+            legacy_sign_in=bool(legacy_sign_in),
+            customer_groups_enabled=bool(groups_enabled),
+        )
         grant = None
         if kind is not None:
             grant = TokenGrant(store=store, kind=kind, scopes=frozenset(self._list(scopes)))
         return Access(store=store, grant=grant)
 
-    async def create_customer(self, store_id: int, new: NewCustomer) -> int:
-        customer = new.customer
-
-        def work(connection: sqlite3.Connection) -> int:
-            group_id = customer.customer_group_id
-            if (
-                group_id != GENERAL_GROUP_ID
-                and not connection.execute(
-                    "SELECT 1 FROM customer_groups WHERE store_id = ? AND id = ?",
-                    (store_id, group_id),
-                ).fetchone()
-            ):
-                raise errors.customer_group_not_found(group_id)
-            contacts, addresses = len(customer.contacts), len(customer.shipping_addresses)
-            row = connection.execute(
-                "UPDATE stores SET next_customer_id = next_customer_id + 1, "
-                "next_contact_id = next_contact_id + ?, next_address_id = next_address_id + ? "
-                "WHERE id = ? RETURNING next_customer_id - 1, next_contact_id - ?, "
-                "next_address_id - ?",
-                (contacts, addresses, store_id, contacts, addresses),
-            ).fetchone()
-            if row is None:
-                raise errors.store_not_found()
-            customer_id: int = row[0]
-            first_contact_id: int = row[1]
-            first_address_id: int = row[2]
-            if customer_id > MAX_ID:
-                raise RuntimeError(f"store {store_id} has used every customer id")
-            numbered = assign_ids(
-                customer,
-                customer_id=customer_id,
-                first_contact_id=first_contact_id,
-                first_address_id=first_address_id,
-            )
-            try:
-                connection.execute(
-                    "INSERT INTO customers (store_id, id, email_key, group_id, registered_at, "
-                    "updated_at, password_hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        store_id,
-                        customer_id,
-                        new.email_key,
-                        group_id,
-                        new.registered_at,
-                        new.registered_at,
-                        new.password_hash,
-                        _encode(numbered),
-                    ),
-                )
-            except sqlite3.IntegrityError as error:
-                if "email_key" in str(error):
-                    raise errors.email_already_exists() from None
-                raise
-            return customer_id
-
-        result: int = await self._write(work)
-        return result
+    async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
+        return await self._write(lambda c: customers.create(c, store_id, draft, now))
 
     async def get_customer(self, store_id: int, customer_id: int) -> Customer | None:
-        row = self._read.execute(
-            "SELECT c.doc, c.group_id, g.name FROM customers c LEFT JOIN customer_groups g "
-            "ON g.store_id = c.store_id AND g.id = c.group_id WHERE c.store_id = ? AND c.id = ?",
-            (store_id, customer_id),
-        ).fetchone()
-        if row is None:
-            return None
-        doc, group_id, group_name = row
-        customer = _decode_customer(doc)
-        customer.customer_group_name = (
-            GENERAL_GROUP_NAME if group_id == GENERAL_GROUP_ID else group_name
+        return customers.get(self._read, store_id, customer_id)
+
+    async def search_customers(self, store_id: int, query: CustomerQuery) -> CustomerPage:
+        return customers.search_page(self._read, store_id, query)
+
+    async def update_customer(
+        self,
+        store_id: int,
+        customer_id: int,
+        change: CustomerChange,
+        *,
+        now: int,
+        password_hash: str | None = None,
+    ) -> Customer:
+        return await self._write(
+            lambda c: customers.update(c, store_id, customer_id, change, now, password_hash)
         )
-        return customer
+
+    async def delete_customer(self, store_id: int, customer_id: int, *, now: int) -> bool:
+        return await self._write(lambda c: customers.delete(c, store_id, customer_id, now))
+
+    async def deleted_customers(
+        self, store_id: int, *, since: int, until: int | None, page: Page
+    ) -> DeletedPage:
+        return customers.deleted_page(self._read, store_id, since, until, page)
+
+    # -- customer groups -------------------------------------------------------------------
+
+    async def list_customer_groups(
+        self, store_id: int, *, keyword: str | None, ids: tuple[int, ...] | None, page: Page
+    ) -> GroupPage:
+        return groups.group_page(self._read, store_id, keyword, ids, page)
+
+    async def get_customer_group(self, store_id: int, group_id: int) -> CustomerGroup | None:
+        return groups.get_group(self._read, store_id, group_id)
+
+    async def create_customer_group(
+        self, store_id: int, *, name: str, external_reference_id: str | None = None
+    ) -> int:
+        return await self._write(
+            lambda c: groups.create_group(c, store_id, name, external_reference_id)
+        )
+
+    async def update_customer_group(
+        self,
+        store_id: int,
+        group_id: int,
+        *,
+        name: str | None,
+        external_reference_id: str | None,
+        now: int,
+    ) -> bool:
+        return await self._write(
+            lambda c: groups.update_group(c, store_id, group_id, name, external_reference_id, now)
+        )
+
+    async def delete_customer_group(self, store_id: int, group_id: int, *, now: int) -> bool:
+        return await self._write(lambda c: groups.delete_group(c, store_id, group_id, now))
+
+    # -- customer extra fields -------------------------------------------------------------
+
+    async def list_extra_fields(self, store_id: int) -> list[ExtraFieldDefinition]:
+        return groups.list_fields(self._read, store_id)
+
+    async def get_extra_field(self, store_id: int, key: str) -> ExtraFieldDefinition | None:
+        return groups.get_field(self._read, store_id, key)
+
+    async def create_extra_field(
+        self, store_id: int, definition: ExtraFieldDefinition, *, now: int
+    ) -> bool:
+        return await self._write(lambda c: groups.create_field(c, store_id, definition, now))
+
+    async def update_extra_field(self, store_id: int, key: str, change: ExtraFieldChange) -> bool:
+        return await self._write(lambda c: groups.update_field(c, store_id, key, change))
+
+    async def delete_extra_field(self, store_id: int, key: str) -> bool:
+        return await self._write(lambda c: groups.delete_field(c, store_id, key))
 
     # -- administration --------------------------------------------------------------------
 
@@ -189,9 +208,15 @@ class SQLiteStorage:
         def work(connection: sqlite3.Connection) -> None:
             try:
                 connection.execute(
-                    "INSERT INTO stores (id, languages, legacy_sign_in, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (store.id, ",".join(store.languages), store.legacy_sign_in, now),
+                    "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, "
+                    "created_at) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        store.id,
+                        ",".join(store.languages),
+                        store.legacy_sign_in,
+                        store.customer_groups_enabled,
+                        now,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise StoreExists(store.id) from None
@@ -200,16 +225,21 @@ class SQLiteStorage:
 
     async def list_stores(self) -> list[StoreSummary]:
         rows = self._read.execute(
-            "SELECT s.id, s.languages, s.legacy_sign_in, "
-            "(SELECT count(*) FROM customers c WHERE c.store_id = s.id), "
+            "SELECT s.id, s.languages, s.legacy_sign_in, s.customer_groups_enabled, "
+            "s.customer_count, "
             "(SELECT count(*) FROM tokens t WHERE t.store_id = s.id AND t.revoked_at IS NULL) "
             "FROM stores s ORDER BY s.id"
         ).fetchall()
         return [
             StoreSummary(
-                store=Store(id=row[0], languages=_split(row[1]), legacy_sign_in=bool(row[2])),
-                customers=row[3],
-                tokens=row[4],
+                store=Store(
+                    id=row[0],
+                    languages=_split(row[1]),
+                    legacy_sign_in=bool(row[2]),
+                    customer_groups_enabled=bool(row[3]),
+                ),
+                customers=row[4],
+                tokens=row[5],
             )
             for row in rows
         ]
@@ -276,25 +306,3 @@ class SQLiteStorage:
 
         revoked: bool = await self._write(work)
         return revoked
-
-    async def create_customer_group(
-        self, store_id: int, *, name: str, external_reference_id: str | None = None
-    ) -> int:
-        def work(connection: sqlite3.Connection) -> int:
-            row = connection.execute(
-                "UPDATE stores SET next_group_id = next_group_id + 1 WHERE id = ? "
-                "RETURNING next_group_id - 1",
-                (store_id,),
-            ).fetchone()
-            if row is None:
-                raise errors.store_not_found()
-            connection.execute(
-                "INSERT INTO customer_groups (store_id, id, name, external_reference_id) "
-                "VALUES (?, ?, ?, ?)",
-                (store_id, row[0], name, external_reference_id),
-            )
-            group_id: int = row[0]
-            return group_id
-
-        group_id: int = await self._write(work)
-        return group_id

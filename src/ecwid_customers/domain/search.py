@@ -1,0 +1,219 @@
+"""Search customers (spec 4.1): query parameters, their checks, and paging (Q13, Q33, Q34).
+
+The query is parsed here into a :class:`CustomerQuery`; each storage backend turns it into its
+own SQL. Unknown parameters are ignored, as real clients send extras (``token``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, get_args
+
+import msgspec
+
+from ecwid_customers import errors
+from ecwid_customers.domain.clock import parse_ecwid_time
+
+SortBy = Literal[
+    "NAME_ASC",
+    "NAME_DESC",
+    "EMAIL_ASC",
+    "EMAIL_DESC",
+    "ORDER_COUNT_ASC",
+    "ORDER_COUNT_DESC",
+    "REGISTERED_DATE_DESC",
+    "REGISTERED_DATE_ASC",
+    "UPDATED_DATE_DESC",
+    "UPDATED_DATE_ASC",
+    "SALES_VALUE_ASC",
+    "SALES_VALUE_DESC",
+    "FIRST_ORDER_DATE_ASC",
+    "FIRST_ORDER_DATE_DESC",
+    "LAST_ORDER_DATE_ASC",
+    "LAST_ORDER_DATE_DESC",
+]
+SORT_VALUES: tuple[str, ...] = get_args(SortBy)
+
+MAX_LIMIT = 100
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+Param = Callable[[str], "str | None"]
+
+
+class Page(msgspec.Struct, frozen=True, kw_only=True):
+    offset: int
+    limit: int
+
+
+class CustomerQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Filters are lower-cased where matching is case-insensitive; ``None`` means "any"."""
+
+    keyword: str | None = None
+    name: str | None = None
+    email: str | None = None
+    exact_email: bool = False
+    phone: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    state_or_province_code: str | None = None
+    company_name: str | None = None
+    country_codes: tuple[str, ...] | None = None
+    accept_marketing: bool | None = None
+    lang: str | None = None
+    group_ids: tuple[int, ...] | None = None
+    # Filters over orders: no customer has orders here, so each one is settled up front.
+    no_order_history_matches: bool = True
+    b2b_b2c: str | None = None
+    tax_exempt: bool | None = None
+    fiscal_code: str | None = None
+    electronic_invoice_pec_email: str | None = None
+    electronic_invoice_sdi_code: str | None = None
+    created_from: int | None = None
+    created_to: int | None = None
+    updated_from: int | None = None
+    updated_to: int | None = None
+    sort_by: SortBy = "NAME_ASC"
+    page: Page = Page(offset=0, limit=MAX_LIMIT)
+
+    @property
+    def filters_anything(self) -> bool:
+        defaults = CustomerQuery(sort_by=self.sort_by, page=self.page)
+        return self != defaults
+
+
+def parse_bool(name: str, text: str | None) -> bool | None:
+    if text is None or text == "":
+        return None
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise errors.wrong_parameter(name, "expected one of 'true', 'false'")
+
+
+def parse_int(name: str, text: str | None) -> int | None:
+    if text is None or text.strip() == "":
+        return None
+    stripped = text.strip()
+    digits = stripped.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+        raise errors.wrong_parameter(name, "expected a whole number")
+    return int(stripped)
+
+
+def parse_number(name: str, text: str | None) -> float | None:
+    if text is None or text.strip() == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise errors.wrong_parameter(name, "expected a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise errors.wrong_parameter(name, "expected a number")
+    return value
+
+
+def parse_time(name: str, text: str | None) -> int | None:
+    if text is None or text.strip() == "":
+        return None
+    try:
+        return parse_ecwid_time(text)
+    except ValueError:
+        raise errors.wrong_parameter(
+            name, "expected UNIX seconds or a date such as 2024-08-21 07:52:09 +0000"
+        ) from None
+
+
+def parse_id_list(name: str, text: str | None) -> tuple[int, ...] | None:
+    if text is None or text.strip() == "":
+        return None
+    ids = []
+    for part in text.split(","):
+        value = parse_int(name, part)
+        if value is not None:
+            ids.append(value)
+    return tuple(ids)
+
+
+def parse_page(param: Param) -> Page:
+    """``offset`` (>= 0) and ``limit`` clamped to 1..100, 0 or absent meaning 100 (Q13)."""
+    offset = parse_int("offset", param("offset")) or 0
+    if offset < 0:
+        raise errors.wrong_parameter("offset", "must not be negative")
+    limit = parse_int("limit", param("limit")) or 0
+    limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
+    return Page(offset=offset, limit=limit)
+
+
+def _text(param: Param, name: str) -> str | None:
+    value = param(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip().lower()
+
+
+def parse_customer_query(param: Param) -> CustomerQuery:
+    sort_by = (param("sortBy") or "NAME_ASC").strip().upper()
+    if sort_by not in SORT_VALUES:
+        raise errors.wrong_parameter("sortBy", f"expected one of {', '.join(SORT_VALUES)}")
+    groups = parse_id_list("customerGroupIds", param("customerGroupIds"))
+    single_group = parse_int("customerGroup", param("customerGroup"))
+    if single_group is not None:
+        groups = (*(groups or ()), single_group)
+    countries = _text(param, "countryCodes")
+    b2b_b2c = _text(param, "b2b_b2c")
+    if b2b_b2c is not None and b2b_b2c not in ("b2b", "b2c"):
+        raise errors.wrong_parameter("b2b_b2c", "expected 'b2b' or 'b2c'")
+    return CustomerQuery(
+        keyword=_text(param, "keyword"),
+        name=_text(param, "name"),
+        email=_text(param, "email"),
+        exact_email=bool(parse_bool("useExactEmailMatch", param("useExactEmailMatch"))),
+        phone=_text(param, "phone"),
+        city=_text(param, "city"),
+        postal_code=_text(param, "postalCode"),
+        state_or_province_code=_text(param, "stateOrProvinceCode"),
+        company_name=_text(param, "companyName"),
+        country_codes=(
+            tuple(code.strip().upper() for code in countries.split(",") if code.strip())
+            if countries
+            else None
+        ),
+        accept_marketing=parse_bool("acceptMarketing", param("acceptMarketing")),
+        lang=_text(param, "lang"),
+        group_ids=groups,
+        no_order_history_matches=_order_filters_admit_no_orders(param),
+        b2b_b2c=b2b_b2c,
+        tax_exempt=parse_bool("taxExempt", param("taxExempt")),
+        fiscal_code=_text(param, "fiscalCode"),
+        electronic_invoice_pec_email=_text(param, "electronicInvoicePecEmail"),
+        electronic_invoice_sdi_code=_text(param, "electronicInvoiceSdiCode"),
+        created_from=parse_time("createdFrom", param("createdFrom")),
+        created_to=parse_time("createdTo", param("createdTo")),
+        updated_from=parse_time("updatedFrom", param("updatedFrom")),
+        updated_to=parse_time("updatedTo", param("updatedTo")),
+        sort_by=sort_by,  # type: ignore[arg-type]  # checked against SORT_VALUES above
+        page=parse_page(param),
+    )
+
+
+def _order_filters_admit_no_orders(param: Param) -> bool:
+    """Whether a customer with no orders (0 orders, 0 sales) passes the order filters.
+
+    Bounds are inclusive (Q33); any ``purchasedProductIds`` needs an order, so nobody passes.
+    """
+    min_orders = parse_int("minOrderCount", param("minOrderCount"))
+    max_orders = parse_int("maxOrderCount", param("maxOrderCount"))
+    min_sales = parse_number("minSalesValue", param("minSalesValue"))
+    max_sales = parse_number("maxSalesValue", param("maxSalesValue"))
+    products = parse_id_list("purchasedProductIds", param("purchasedProductIds"))
+    return (
+        (min_orders is None or min_orders <= 0)
+        and (max_orders is None or max_orders >= 0)
+        and (min_sales is None or min_sales <= 0)
+        and (max_sales is None or max_sales >= 0)
+        and not products
+    )

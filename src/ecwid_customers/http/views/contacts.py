@@ -1,0 +1,91 @@
+"""Customer contact endpoints (spec 4.7): single contacts without rewriting the list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+
+from ecwid_customers import errors
+from ecwid_customers.domain.clock import format_ecwid_time
+from ecwid_customers.domain.contacts import (
+    add_contact,
+    change_contact,
+    find_contact,
+    remove_contact,
+)
+from ecwid_customers.domain.inputs import ContactInput
+from ecwid_customers.domain.models import Contact, Customer
+from ecwid_customers.http.request import Request
+from ecwid_customers.http.responses import Response, json_response
+from ecwid_customers.http.views.common import (
+    DELETED_ONE,
+    MAX_LONG_ID,
+    UPDATED_ONE,
+    path_id,
+    render,
+)
+from ecwid_customers.http.views.customers import existing_customer
+
+_decode_contact = msgspec.json.Decoder(ContactInput)
+
+
+def _contact_id(request: Request) -> int:
+    contact_id = path_id(request, "contactId", MAX_LONG_ID)
+    if contact_id is None:
+        raise errors.customer_contact_not_found(request.params["contactId"])
+    return contact_id
+
+
+ContactsChange = Callable[[list[Contact]], list[Contact]]
+
+
+async def _change(request: Request, customer: Customer, change: ContactsChange) -> Customer:
+    return await request.storage.update_customer(
+        request.store_id,
+        customer.id,
+        lambda stored: msgspec.structs.replace(stored, contacts=change(stored.contacts)),
+        now=request.clock.now(),
+    )
+
+
+async def list_contacts(request: Request) -> Response:
+    customer = await existing_customer(request)
+    return render({"items": customer.contacts}, request)
+
+
+async def get_contact(request: Request) -> Response:
+    customer = await existing_customer(request)
+    return render(find_contact(customer.contacts, _contact_id(request)), request)
+
+
+async def create_contact(request: Request) -> Response:
+    customer = await existing_customer(request)
+    sent = await request.json(_decode_contact)
+    timestamp = format_ecwid_time(request.clock.now())
+    seen: set[int] = set()
+
+    def add(contacts: list[Contact]) -> list[Contact]:
+        seen.update(contact.id for contact in contacts)
+        return add_contact(contacts, sent, timestamp=timestamp)
+
+    saved = await _change(request, customer, add)
+    new_id = next(contact.id for contact in saved.contacts if contact.id not in seen)
+    # The documented body is {"createCount": 1}; the id is added so callers can use it (Q12).
+    return json_response({"createCount": 1, "id": new_id})
+
+
+async def update_contact(request: Request) -> Response:
+    customer = await existing_customer(request)
+    contact_id = _contact_id(request)
+    find_contact(customer.contacts, contact_id)  # 404 before the body is read
+    sent = await request.json(_decode_contact)
+    await _change(request, customer, lambda contacts: change_contact(contacts, contact_id, sent))
+    return json_response(UPDATED_ONE)
+
+
+async def delete_contact(request: Request) -> Response:
+    customer = await existing_customer(request)
+    contact_id = _contact_id(request)
+    await _change(request, customer, lambda contacts: remove_contact(contacts, contact_id))
+    return json_response(DELETED_ONE)
