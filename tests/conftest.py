@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ecwid_customers.domain.clock import ManualClock
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from tests.support import Api, asgi_client, make_store, make_token
@@ -27,8 +28,14 @@ async def storage(database_path: Path) -> AsyncIterator[SQLiteStorage]:
 
 
 @pytest.fixture
-async def app(storage: SQLiteStorage) -> EcwidApp:
-    return EcwidApp(storage)
+def clock() -> ManualClock:
+    """The app's clock: still unless a test advances it (2024-01-01 00:00:00 UTC to start)."""
+    return ManualClock(1_704_067_200)
+
+
+@pytest.fixture
+async def app(storage: SQLiteStorage, clock: ManualClock) -> EcwidApp:
+    return EcwidApp(storage, clock=clock)
 
 
 @pytest.fixture
@@ -38,8 +45,8 @@ async def client(app: EcwidApp) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def api(storage: SQLiteStorage, client: httpx.AsyncClient) -> Api:
+async def api(storage: SQLiteStorage, client: httpx.AsyncClient, clock: ManualClock) -> Api:
     """Store 1003 (languages en, fr) and a token with every customer scope."""
     await make_store(storage, 1003, languages=("en", "fr"))
     token = await make_token(storage, 1003)
-    return Api(client=client, storage=storage, store_id=1003, token=token)
+    return Api(client=client, storage=storage, store_id=1003, token=token, clock=clock)

@@ -11,6 +11,7 @@ import httpx
 
 from ecwid_customers import admin
 from ecwid_customers.config import Settings
+from ecwid_customers.domain.clock import ManualClock
 from ecwid_customers.domain.models import Store
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.scopes import CUSTOMER_SCOPES
@@ -60,11 +61,12 @@ class Api:
     storage: Storage
     store_id: int
     token: str
+    clock: ManualClock
 
     @contextlib.asynccontextmanager
     async def with_settings(self, settings: Settings) -> AsyncIterator[Api]:
         """The same store and token, served by an app with other settings."""
-        async with asgi_client(EcwidApp(self.storage, settings)) as client:
+        async with asgi_client(EcwidApp(self.storage, settings, self.clock)) as client:
             yield replace(self, client=client)
 
     def url(self, path: str = "customers", store_id: int | None = None) -> str:

@@ -19,6 +19,20 @@ class SystemClock:
         return int(time.time())
 
 
+class ManualClock:
+    """A clock that moves only when told: for tests that check ``registered``/``updated``."""
+
+    def __init__(self, start: int | None = None) -> None:
+        self.current = int(time.time()) if start is None else start
+
+    def now(self) -> int:
+        return self.current
+
+    def advance(self, seconds: int) -> int:
+        self.current += seconds
+        return self.current
+
+
 @lru_cache(maxsize=64)
 def format_ecwid_time(seconds: int) -> str:
     """``2024-08-21 07:52:09 +0000``: the only date-time format Ecwid returns (spec section 1).
