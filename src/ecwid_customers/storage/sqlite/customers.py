@@ -31,9 +31,8 @@ _decode = msgspec.json.Decoder(Customer).decode
 
 # Columns that complete the stored document when it is read back.
 _READ_COLUMNS = "c.doc, c.group_id, g.name, c.registered_at, c.updated_at"
-_READ_FROM = (
-    "customers c LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = c.group_id"
-)
+_GROUP_JOIN = "LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = c.group_id"
+_READ_FROM = f"customers c {_GROUP_JOIN}"
 
 Row = tuple[bytes, int, str | None, int, int]
 
@@ -65,17 +64,17 @@ def search_page(
     all_customers: int = connection.execute(
         "SELECT customer_count FROM stores WHERE id = ?", (store_id,)
     ).fetchone()[0]
-    condition, params = search.where(store_id, query)
+    plan = search.plan(store_id, query)
     if query.filters_anything:
         total: int = connection.execute(
-            f"SELECT count(*) FROM customers c WHERE {condition}", params
+            f"SELECT count(*) FROM {plan.source} WHERE {plan.condition}", plan.all_params
         ).fetchone()[0]
     else:
         total = all_customers
     rows = connection.execute(
-        f"SELECT {_READ_COLUMNS} FROM {_READ_FROM} WHERE {condition} "
-        f"ORDER BY {search.order_by(query)} LIMIT ? OFFSET ?",
-        (*params, query.page.limit, query.page.offset),
+        f"SELECT {_READ_COLUMNS} FROM {plan.source} {_GROUP_JOIN} WHERE {plan.condition} "
+        f"ORDER BY {plan.order} LIMIT ? OFFSET ?",
+        (*plan.all_params, query.page.limit, query.page.offset),
     ).fetchall()
     return CustomerPage(
         total=total, all_customers=all_customers, items=[_customer(r) for r in rows]

@@ -1,11 +1,14 @@
 """A :class:`CustomerQuery` as SQLite SQL.
 
 Names and emails are matched through the ``customer_text`` trigram index, so substring search
-does not read every customer; dates, groups and sort orders use the ``(store_id, ...)`` indexes.
-Filters on other fields narrow what those leave, reading the JSON document.
+does not read every customer: the matches drive the query (a CROSS JOIN fixes that order).
+Dates, groups and sort orders use the ``(store_id, ...)`` indexes. Filters on other fields
+narrow what those leave, reading the JSON document.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from ecwid_customers.domain.search import CustomerQuery
 
@@ -27,48 +30,86 @@ _GLOB_SPECIAL = frozenset("*?[]")
 _ADDRESSES = "json_each(c.doc, '$.shippingAddresses')"
 
 
-def order_by(query: CustomerQuery) -> str:
-    field, _, direction = query.sort_by.rpartition("_")
-    return _ORDER_BY[field].format(d=direction)
+@dataclass
+class Plan:
+    """``SELECT ... FROM {source} WHERE {condition} ORDER BY {order}`` and its parameters."""
+
+    source: str = "customers c"
+    source_params: list[object] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+    order: str = ""
+    # Whether a filter narrows the rows enough that it, not the sort order, should pick the
+    # index: the planner cannot tell without statistics.
+    selective: bool = False
+
+    @property
+    def condition(self) -> str:
+        return " AND ".join(self.clauses)
+
+    @property
+    def all_params(self) -> list[object]:
+        return [*self.source_params, *self.params]
+
+    def add(self, clause: str, *values: object) -> None:
+        self.clauses.append(clause)
+        self.params.extend(values)
 
 
-def _text_match(column: str, term: str) -> tuple[str, list[object]]:
-    """Rows whose ``column`` (already lower-case) contains ``term``."""
-    if _GLOB_SPECIAL.isdisjoint(term):
-        return (
-            f"c.row_id IN (SELECT rowid FROM customer_text WHERE {column} GLOB ?)",
-            [f"*{term}*"],
-        )
-    # Rare: terms with glob characters are matched literally, by reading the rows.
-    return f"instr(c.{column}, ?) > 0", [term]
+def _order_by(query: CustomerQuery, selective: bool) -> str:
+    name, _, direction = query.sort_by.rpartition("_")
+    terms = _ORDER_BY[name].format(d=direction).split(", ")
+    # "+column" hides the sort index from the planner, so the filter's index is used instead.
+    return ", ".join(f"+{term}" if selective else term for term in terms)
 
 
-def where(store_id: int, query: CustomerQuery) -> tuple[str, list[object]]:
-    """The WHERE clause (without the keyword) and its parameters."""
-    clauses: list[str] = ["c.store_id = ?"]
-    params: list[object] = [store_id]
+def _literal(term: str) -> bool:
+    return _GLOB_SPECIAL.isdisjoint(term)
 
-    def add(clause: str, *values: object) -> None:
-        clauses.append(clause)
-        params.extend(values)
 
+def _text_source(plan: Plan, columns_and_terms: list[tuple[str, str]]) -> None:
+    """Let the trigram index's matches drive the query: any one of the pairs matching."""
+    union = " UNION ".join(
+        f"SELECT rowid AS row_id FROM customer_text WHERE {column} GLOB ?"
+        for column, _ in columns_and_terms
+    )
+    plan.source = f"({union}) m CROSS JOIN customers c ON c.row_id = m.row_id"
+    plan.source_params = [f"*{term}*" for _, term in columns_and_terms]
+    plan.selective = True
+
+
+def _text_filter(plan: Plan, columns_and_terms: list[tuple[str, str]]) -> None:
+    """Rows where any of the columns (already lower-case) contains its term."""
+    if plan.source == "customers c" and all(_literal(term) for _, term in columns_and_terms):
+        _text_source(plan, columns_and_terms)
+        return
+    # A second text filter, or a term with glob characters (matched literally): checked on
+    # the rows the first filter left.
+    tests = " OR ".join(f"instr(c.{column}, ?) > 0" for column, _ in columns_and_terms)
+    plan.add(f"({tests})", *(term for _, term in columns_and_terms))
+
+
+def plan(store_id: int, query: CustomerQuery) -> Plan:
+    """The statement parts for ``query`` within one store."""
+    plan = Plan()
+    add = plan.add
+    add("c.store_id = ?", store_id)
     if not query.no_order_history_matches:
         add("0")
     if query.keyword is not None:
-        by_name, name_params = _text_match("name_key", query.keyword)
-        by_email, email_params = _text_match("email_key", query.keyword)
-        add(f"({by_name} OR {by_email})", *name_params, *email_params)
+        _text_filter(plan, [("name_key", query.keyword), ("email_key", query.keyword)])
     if query.name is not None:
-        clause, values = _text_match("name_key", query.name)
-        add(clause, *values)
+        _text_filter(plan, [("name_key", query.name)])
     if query.email is not None:
         if query.exact_email:
             add("c.email_key = ?", query.email)
+            plan.selective = True
         else:
-            clause, values = _text_match("email_key", query.email)
-            add(clause, *values)
+            _text_filter(plan, [("email_key", query.email)])
     if query.group_ids is not None:
+        plan.selective = True
         add(f"c.group_id IN ({', '.join('?' * len(query.group_ids))})", *query.group_ids)
+    date_sort = query.sort_by.startswith(("REGISTERED", "UPDATED"))
     for column, bound, operator in (
         ("registered_at", query.created_from, ">="),
         ("registered_at", query.created_to, "<="),
@@ -77,6 +118,7 @@ def where(store_id: int, query: CustomerQuery) -> tuple[str, list[object]]:
     ):
         if bound is not None:
             add(f"c.{column} {operator} ?", bound)
+            plan.selective = plan.selective or not date_sort
     for path, wanted in (
         ("$.lang", query.lang),
         ("$.b2b_b2c", query.b2b_b2c),
@@ -130,4 +172,5 @@ def where(store_id: int, query: CustomerQuery) -> tuple[str, list[object]]:
             query.phone,
             query.phone,
         )
-    return " AND ".join(clauses), params
+    plan.order = _order_by(query, plan.selective)
+    return plan
