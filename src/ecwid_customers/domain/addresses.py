@@ -97,7 +97,11 @@ def format_address(address: ShippingAddress) -> str:
 
 def merged(stored: BillingPerson | ShippingAddress | None, sent: AddressInput) -> AddressInput:
     """``sent`` laid over what is stored, field by field (spec Q9): keys sent overwrite, keys
-    left out keep their value. A new country without a state drops the old state with it."""
+    left out keep their value.
+
+    Names derived from codes go with their codes: a code sent (even ``""``) without its name
+    drops the stored name, and a new country sent without a state drops the old state.
+    """
     if stored is None:
         return sent
     kind = type(sent)
@@ -105,7 +109,14 @@ def merged(stored: BillingPerson | ShippingAddress | None, sent: AddressInput) -
     for name in kind.__struct_fields__:
         value = getattr(sent, name)
         values[name] = value if value is not None else getattr(stored, name, None)
-    changed_country = sent.country_code is not None and sent.country_code != stored.country_code
+    for code, derived in (
+        ("country_code", "country_name"),
+        ("state_or_province_code", "state_or_province_name"),
+    ):
+        if getattr(sent, code) is not None and getattr(sent, derived) is None:
+            values[derived] = None
+    new_country = (sent.country_code or "").strip().upper()
+    changed_country = sent.country_code is not None and new_country != stored.country_code
     if changed_country and sent.state_or_province_code is None:
         values["state_or_province_code"] = values["state_or_province_name"] = None
     return kind(**values)
@@ -135,7 +146,7 @@ def build_shipping_addresses(
     addresses = []
     for index, item in enumerate(sent):
         old = known.pop(item.id, None) if item.id else None
-        marked = item.default_address
+        marked, order_by = item.default_address, item.order_by
         item = merged(old, item)
         if marked is None:
             # Unmarked: an updated address stays default unless another one was marked.
@@ -147,7 +158,8 @@ def build_shipping_addresses(
             address_formatted="",
             created_date=old.created_date if old else created_date,
             default_address=bool(item.default_address),
-            order_by=item.order_by if item.order_by is not None else index,
+            # The position in the list sent, unless the client numbered it (spec 5.3).
+            order_by=order_by if order_by is not None else index,
         )
         address.address_formatted = format_address(address)
         addresses.append(address)

@@ -161,12 +161,18 @@ def follow_email(
 ) -> list[Contact]:
     """A PUT without ``contacts``: the EMAIL contact of the old address follows the new one."""
     contacts = [copy.copy(contact) for contact in contacts]
-    if new_email.strip().lower() != old_email.strip().lower():
-        old = old_email.strip().lower()
+    old, new = old_email.strip().lower(), new_email.strip().lower()
+    if new != old:
         emails = [c for c in contacts if c.type == "EMAIL"]
         follower = next((c for c in emails if c.contact.strip().lower() == old), None)
         follower = follower or next((c for c in emails if c.default), None)
-        if follower is not None:
+        existing = next((c for c in emails if c.contact.strip().lower() == new), None)
+        if existing is not None:
+            # The new address is already a contact: it becomes the default, the old one goes.
+            if follower is not None and follower is not existing:
+                contacts.remove(follower)
+            _make_default(contacts, existing)
+        elif follower is not None:
             follower.contact = new_email
         else:
             _ensure(contacts, "EMAIL", new_email, timestamp=timestamp, make_default=False)
@@ -213,7 +219,12 @@ def change_contact(contacts: list[Contact], contact_id: int, sent: ContactInput)
         if not sent.contact.strip():
             raise errors.wrong_parameter("contact", "must not be empty")
         contact.contact = sent.contact
-    for name in ("handle", "note", "type", "order_by"):
+    if sent.type is not None and sent.type != contact.type:
+        # A contact moving to another type arrives there last and not as its default.
+        contact.type = sent.type
+        contact.default = False
+        contact.order_by = _next_order([c for c in contacts if c is not contact], sent.type)
+    for name in ("handle", "note", "order_by"):
         value = getattr(sent, name)
         if value is not None:
             setattr(contact, name, value)

@@ -60,8 +60,8 @@ async def get_contact(request: Request) -> Response:
 
 
 async def create_contact(request: Request) -> Response:
+    sent = await request.json(_decode_contact)  # 415/400 come before 404 (spec 2.4)
     customer = await existing_customer(request)
-    sent = await request.json(_decode_contact)
     timestamp = format_ecwid_time(request.clock.now())
     seen: set[int] = set()
 
@@ -76,10 +76,9 @@ async def create_contact(request: Request) -> Response:
 
 
 async def update_contact(request: Request) -> Response:
+    sent = await request.json(_decode_contact)  # 415/400 come before 404 (spec 2.4)
     customer = await existing_customer(request)
     contact_id = _contact_id(request)
-    find_contact(customer.contacts, contact_id)  # 404 before the body is read
-    sent = await request.json(_decode_contact)
     await _change(request, customer, lambda contacts: change_contact(contacts, contact_id, sent))
     return json_response(UPDATED_ONE)
 

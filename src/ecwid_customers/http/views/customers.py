@@ -75,8 +75,8 @@ async def search_customers(request: Request) -> Response:
 
 
 async def update_customer(request: Request) -> Response:
+    sent = await request.json(_decode_customer_input)  # 415/400 come before 404 (spec 2.4)
     current = await existing_customer(request)
-    sent = await request.json(_decode_customer_input)
     store = request.grant.store
     now = request.clock.now()
     password_hash = None

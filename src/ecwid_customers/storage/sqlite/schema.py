@@ -119,11 +119,17 @@ def _statements(script: str) -> list[str]:
     return [statement for statement in statements if statement]
 
 
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure(connection: sqlite3.Connection) -> None:
     """Settings every connection needs. ``synchronous=FULL``: a commit survives power loss."""
     connection.execute("PRAGMA busy_timeout = 10000")
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")
+    # SQLite's lower() folds ASCII only; filters compare with Python's, as keys are written.
+    connection.create_function("py_lower", 1, _lower, deterministic=True)
 
 
 def migrate(connection: sqlite3.Connection) -> None:

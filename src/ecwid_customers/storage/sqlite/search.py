@@ -63,8 +63,10 @@ def _order_by(query: CustomerQuery, selective: bool) -> str:
     return ", ".join(f"+{term}" if selective else term for term in terms)
 
 
-def _literal(term: str) -> bool:
-    return _GLOB_SPECIAL.isdisjoint(term)
+def _indexable(term: str) -> bool:
+    """Whether the trigram index can answer for ``term``: three characters or more (shorter
+    non-ASCII terms find nothing in SQLite 3.40's index) and no glob characters."""
+    return len(term) >= 3 and _GLOB_SPECIAL.isdisjoint(term)
 
 
 def _text_source(plan: Plan, columns_and_terms: list[tuple[str, str]]) -> None:
@@ -80,11 +82,11 @@ def _text_source(plan: Plan, columns_and_terms: list[tuple[str, str]]) -> None:
 
 def _text_filter(plan: Plan, columns_and_terms: list[tuple[str, str]]) -> None:
     """Rows where any of the columns (already lower-case) contains its term."""
-    if plan.source == "customers c" and all(_literal(term) for _, term in columns_and_terms):
+    if plan.source == "customers c" and all(_indexable(term) for _, term in columns_and_terms):
         _text_source(plan, columns_and_terms)
         return
-    # A second text filter, or a term with glob characters (matched literally): checked on
-    # the rows the first filter left.
+    # A second text filter, a short term, or one with glob characters (matched literally):
+    # checked on the rows the other filters leave.
     tests = " OR ".join(f"instr(c.{column}, ?) > 0" for column, _ in columns_and_terms)
     plan.add(f"({tests})", *(term for _, term in columns_and_terms))
 
@@ -127,7 +129,7 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
         ("$.electronicInvoiceSdiCode", query.electronic_invoice_sdi_code),
     ):
         if wanted is not None:
-            add(f"lower(json_extract(c.doc, '{path}')) = ?", wanted)
+            add(f"py_lower(json_extract(c.doc, '{path}')) = ?", wanted)
     for path, flag in (
         ("$.acceptMarketing", query.accept_marketing),
         ("$.taxExempt", query.tax_exempt),
@@ -143,13 +145,13 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
         if term is not None:
             add(
                 f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
-                f"WHERE instr(lower(json_extract(a.value, '$.{key}')), ?) > 0)",
+                f"WHERE instr(py_lower(json_extract(a.value, '$.{key}')), ?) > 0)",
                 term,
             )
     if query.state_or_province_code is not None:
         add(
             f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
-            "WHERE lower(json_extract(a.value, '$.stateOrProvinceCode')) = ?)",
+            "WHERE py_lower(json_extract(a.value, '$.stateOrProvinceCode')) = ?)",
             query.state_or_province_code,
         )
     if query.country_codes is not None:
@@ -162,12 +164,12 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
     if query.phone is not None:
         # A phone anywhere: billing, any shipping address, any PHONE contact.
         add(
-            "(instr(lower(json_extract(c.doc, '$.billingPerson.phone')), ?) > 0"
+            "(instr(py_lower(json_extract(c.doc, '$.billingPerson.phone')), ?) > 0"
             f" OR EXISTS (SELECT 1 FROM {_ADDRESSES} a"
-            " WHERE instr(lower(json_extract(a.value, '$.phone')), ?) > 0)"
+            " WHERE instr(py_lower(json_extract(a.value, '$.phone')), ?) > 0)"
             " OR EXISTS (SELECT 1 FROM json_each(c.doc, '$.contacts') k"
             " WHERE json_extract(k.value, '$.type') = 'PHONE'"
-            " AND instr(lower(json_extract(k.value, '$.contact')), ?) > 0))",
+            " AND instr(py_lower(json_extract(k.value, '$.contact')), ?) > 0))",
             query.phone,
             query.phone,
             query.phone,
