@@ -101,6 +101,11 @@ def main() -> None:
     metavar="BYTES",
     help="Larger request bodies get 400 WRONG_PARAMETER.",
 )
+@click.option(
+    "--update-scope-only",
+    is_flag=True,
+    help="PUT/DELETE customer need only update_customers, as in Ecwid's older docs.",
+)
 @click.option("--access-log", is_flag=True, help="Log one line per request.")
 @click.option(
     "--log-level",
@@ -114,6 +119,7 @@ def serve(
     port: int,
     allow_query_token: bool,
     max_body_size: int,
+    update_scope_only: bool,
     access_log: bool,
     log_level: str,
 ) -> None:
@@ -122,7 +128,11 @@ def serve(
     from ecwid_customers.server import run_server
 
     issued = with_storage(database_url, admin.bootstrap)
-    settings = Settings(allow_query_token=allow_query_token, max_body_size=max_body_size)
+    settings = Settings(
+        allow_query_token=allow_query_token,
+        max_body_size=max_body_size,
+        update_scope_only=update_scope_only,
+    )
     run_server(
         open_storage(database_url),
         settings,

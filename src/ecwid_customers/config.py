@@ -13,3 +13,6 @@ class Settings:
     allow_query_token: bool = False
     # Ecwid documents no limit for customer bodies; 1 MiB is far above any real one (Q26).
     max_body_size: int = ONE_MIB
+    # Older docs asked only update_customers for PUT/DELETE customer; current ones add
+    # read_customers (Q17). True restores the older rule.
+    update_scope_only: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecwid_customers.config import Settings
-from ecwid_customers.scopes import CREATE_CUSTOMERS, READ_CUSTOMERS
+from ecwid_customers.scopes import CREATE_CUSTOMERS, READ_CUSTOMERS, UPDATE_CUSTOMERS
 from tests.support import Api, assert_error, count_customers, make_store, make_token
 
 BODY = {"email": "a@example.net"}
@@ -78,6 +78,23 @@ async def test_query_string_token_works_when_allowed(api: Api) -> None:
             headers=api.auth(),
         )
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_update_scope_only_setting_follows_the_older_docs(api: Api, method: str) -> None:
+    customer_id = await api.create_ok(BODY)
+    update_only = await make_token(api.storage, api.store_id, (UPDATE_CUSTOMERS,))
+    url, body, headers = api.url(f"customers/{customer_id}"), {"taxId": "1"}, api.auth(update_only)
+    refused = await api.client.request(method, url, json=body, headers=headers)
+    assert_error(
+        refused, 403, "INSUFFICIENT_APP_SCOPE", "Access token doesn't have read_customers scope"
+    )
+    async with api.with_settings(Settings(update_scope_only=True)) as legacy:
+        accepted = await legacy.client.request(method, url, json=body, headers=headers)
+        assert accepted.status_code == 200, accepted.text
+        # Only PUT/DELETE customer change: reading still needs read_customers.
+        read = await legacy.client.get(url, headers=headers)
+        assert_error(read, 403, "INSUFFICIENT_APP_SCOPE")
 
 
 async def test_extra_query_token_is_ignored_when_header_is_sent(api: Api) -> None:

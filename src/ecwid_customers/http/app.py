@@ -108,7 +108,10 @@ class EcwidApp:
         if chosen is None:
             raise errors.method_not_allowed(method)
         route, params = chosen
-        _authorise(access.grant, route)
+        required = route.scopes
+        if self.settings.update_scope_only and route.legacy_scopes is not None:
+            required = route.legacy_scopes
+        _authorise(access.grant, route, required)
 
         request = Request(
             scope=scope,
@@ -136,13 +139,13 @@ class EcwidApp:
         return None
 
 
-def _authorise(grant: TokenGrant, route: routes.Route) -> None:
+def _authorise(grant: TokenGrant, route: routes.Route, required: tuple[str, ...]) -> None:
     """Plan first (402), then scopes (403), as in spec 2.4."""
     if route.customer_groups and not grant.store.customer_groups_enabled:
         raise errors.not_available_on_current_plan()
     # Public tokens are for storefront data only: never customers (spec 2.2).
     usable = frozenset() if grant.kind == "public" else grant.scopes
-    for scope_name in route.scopes:
+    for scope_name in required:
         if scope_name not in usable:
             raise errors.insufficient_scope(scope_name)
     if route.any_of and usable.isdisjoint(route.any_of):

@@ -32,6 +32,7 @@ class Route:
     scopes: tuple[str, ...]  # the token needs every one of these...
     any_of: tuple[str, ...] = ()  # ...and, when given, at least one of these
     customer_groups: bool = False  # only on plans with customer groups (else 402)
+    legacy_scopes: tuple[str, ...] | None = None  # what older docs asked instead (Q17)
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -54,8 +55,20 @@ ROUTES: tuple[Route, ...] = (
         any_of=(READ_CUSTOMERS, READ_STORE_PROFILE),
     ),
     Route("GET", "customers/{customerId}", customers.get_customer, _READ),
-    Route("PUT", "customers/{customerId}", customers.update_customer, _READ_UPDATE),
-    Route("DELETE", "customers/{customerId}", customers.delete_customer, _READ_UPDATE),
+    Route(
+        "PUT",
+        "customers/{customerId}",
+        customers.update_customer,
+        _READ_UPDATE,
+        legacy_scopes=(UPDATE_CUSTOMERS,),
+    ),
+    Route(
+        "DELETE",
+        "customers/{customerId}",
+        customers.delete_customer,
+        _READ_UPDATE,
+        legacy_scopes=(UPDATE_CUSTOMERS,),
+    ),
     Route("GET", "customers/{customerId}/contacts", contacts.list_contacts, _READ),
     Route("POST", "customers/{customerId}/contacts", contacts.create_contact, (CREATE_CUSTOMERS,)),
     Route("GET", "customers/{customerId}/contacts/{contactId}", contacts.get_contact, _READ),
