@@ -319,3 +319,36 @@ async def test_every_other_scope_without_the_route_scope_is_403(
     )
     (only,) = await list_fields(api)
     assert (only["key"], only["title"]) == (key, "Field")
+
+
+async def test_customer_values_take_title_and_type_from_the_definition(api: Api) -> None:
+    created = await api.client.post(
+        api.url("store_extrafields/customers"),
+        json={"title": "How did you hear about us?", "type": "select"},
+        headers=api.auth(),
+    )
+    key = created.json()["key"]
+    body = {
+        "email": "a@example.net",
+        "extrafields": [{"key": key, "value": "Fair"}, {"key": "free", "value": "x"}],
+    }
+    customer_id = await api.create_ok(body)
+    values = (await api.get_ok(customer_id))["extrafields"]
+    assert values == [
+        {
+            "key": key,
+            "title": "How did you hear about us?",
+            "value": "Fair",
+            "orderBy": 0,
+            "type": "SELECT",
+            "entityTypes": ["CUSTOMERS"],
+        },
+        {"key": "free", "value": "x", "orderBy": 1, "entityTypes": ["CUSTOMERS"]},
+    ]
+    update = {"extrafields": [{"key": key, "value": "Web", "title": "Own title"}]}
+    response = await api.client.put(
+        api.url(f"customers/{customer_id}"), json=update, headers=api.auth()
+    )
+    assert response.status_code == 200
+    (value,) = (await api.get_ok(customer_id))["extrafields"]
+    assert (value["title"], value["type"], value["value"]) == ("Own title", "SELECT", "Web")

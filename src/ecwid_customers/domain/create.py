@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 
 import msgspec
 
@@ -15,6 +16,7 @@ from ecwid_customers.domain.models import (
     GENERAL_GROUP_ID,
     Customer,
     CustomerDraft,
+    ExtraFieldDefinition,
     ExtraFieldValue,
     Stats,
     Store,
@@ -42,21 +44,31 @@ def checked_lang(lang: str | None, store: Store) -> str | None:
     return lang
 
 
-def extrafield_values(sent: list[ExtraFieldInput] | None) -> list[ExtraFieldValue] | None:
-    """Extra-field values as stored on a customer (spec 5.7); ``None`` when there are none."""
+Definitions = Mapping[str, ExtraFieldDefinition]
+
+
+def extrafield_values(
+    sent: list[ExtraFieldInput] | None, definitions: Definitions
+) -> list[ExtraFieldValue] | None:
+    """Extra-field values as stored on a customer (spec 5.7); ``None`` when there are none.
+
+    A value whose key has a definition in the store takes its title and type from it unless
+    the client sent them; other values are kept as sent.
+    """
     if not sent:
         return None
     values = []
     for index, item in enumerate(sent):
         if not item.key:
             raise errors.field_absent(f"Customer.extrafields[{index}].key")
+        definition = definitions.get(item.key)
         values.append(
             ExtraFieldValue(
                 key=item.key,
-                title=item.title,
+                title=item.title if item.title is not None or not definition else definition.title,
                 value=item.value,
                 order_by=index,
-                type=item.type,
+                type=item.type if item.type is not None or not definition else definition.type,
                 entity_types=["CUSTOMERS"],
             )
         )
@@ -68,7 +80,9 @@ def password_to_keep(sent: CustomerInput, store: Store) -> str | None:
     return sent.password if store.legacy_sign_in and sent.password else None
 
 
-def build_new_customer(sent: CustomerInput, *, store: Store, now: int) -> CustomerDraft:
+def build_new_customer(
+    sent: CustomerInput, *, store: Store, now: int, definitions: Definitions | None = None
+) -> CustomerDraft:
     """Validate ``sent`` and derive every server-side field; ids are assigned by storage.
 
     Raises :class:`~ecwid_customers.errors.EcwidError` for anything Ecwid would refuse. Whether
@@ -112,7 +126,7 @@ def build_new_customer(sent: CustomerInput, *, store: Store, now: int) -> Custom
         stats=Stats(number_of_orders=0, sales_value=0, average_order_value=0),
         private_admin_notes=sent.private_admin_notes or "",
         favorites=[],
-        extrafields=extrafield_values(sent.extrafields),
+        extrafields=extrafield_values(sent.extrafields, definitions or {}),
     )
     return draft(customer)
 

@@ -17,7 +17,12 @@ from ecwid_customers.domain.addresses import (
 )
 from ecwid_customers.domain.clock import format_ecwid_time
 from ecwid_customers.domain.contacts import follow_email, replace_contacts
-from ecwid_customers.domain.create import checked_email, checked_lang, extrafield_values
+from ecwid_customers.domain.create import (
+    Definitions,
+    checked_email,
+    checked_lang,
+    extrafield_values,
+)
 from ecwid_customers.domain.inputs import CustomerInput
 from ecwid_customers.domain.models import Customer, Store
 
@@ -26,7 +31,14 @@ def _pick(sent: object, current: object) -> object:
     return current if sent is None else sent
 
 
-def apply_update(current: Customer, sent: CustomerInput, *, store: Store, now: int) -> Customer:
+def apply_update(
+    current: Customer,
+    sent: CustomerInput,
+    *,
+    store: Store,
+    now: int,
+    definitions: Definitions | None = None,
+) -> Customer:
     """The customer after the PUT; new contacts and addresses carry id 0 placeholders."""
     timestamp = format_ecwid_time(now)
     email = current.email if sent.email is None else checked_email(sent.email)
@@ -55,7 +67,7 @@ def apply_update(current: Customer, sent: CustomerInput, *, store: Store, now: i
         )
     extrafields = current.extrafields
     if sent.extrafields is not None:
-        extrafields = extrafield_values(sent.extrafields)
+        extrafields = extrafield_values(sent.extrafields, definitions or {})
     return msgspec.structs.replace(
         current,
         name=billing.name if billing else None,

@@ -7,7 +7,7 @@ import asyncio
 import msgspec
 
 from ecwid_customers import errors
-from ecwid_customers.domain.create import build_new_customer, password_to_keep
+from ecwid_customers.domain.create import Definitions, build_new_customer, password_to_keep
 from ecwid_customers.domain.inputs import CustomerInput
 from ecwid_customers.domain.models import Customer
 from ecwid_customers.domain.passwords import hash_password
@@ -37,6 +37,14 @@ async def _hashed_password(request: Request, sent: CustomerInput) -> str | None:
     return await asyncio.to_thread(hash_password, password)
 
 
+async def _definitions(request: Request, sent: CustomerInput) -> Definitions:
+    """The store's extra-field definitions, read only when the body has extra-field values."""
+    if not sent.extrafields:
+        return {}
+    fields = await request.storage.list_extra_fields(request.store_id)
+    return {definition.key: definition for definition in fields}
+
+
 async def existing_customer(request: Request) -> Customer:
     """The customer the path names, or 404."""
     customer_id = path_id(request, "customerId")
@@ -51,7 +59,9 @@ async def existing_customer(request: Request) -> Customer:
 async def create_customer(request: Request) -> Response:
     sent = await request.json(_decode_customer_input)
     now = request.clock.now()
-    draft = build_new_customer(sent, store=request.grant.store, now=now)
+    draft = build_new_customer(
+        sent, store=request.grant.store, now=now, definitions=await _definitions(request, sent)
+    )
     # Hash only after validation, so an invalid body costs nothing.
     password_hash = await _hashed_password(request, sent)
     if password_hash is not None:
@@ -79,14 +89,19 @@ async def update_customer(request: Request) -> Response:
     current = await existing_customer(request)
     store = request.grant.store
     now = request.clock.now()
+    definitions = await _definitions(request, sent)
+
+    def change(stored: Customer) -> Customer:
+        return apply_update(stored, sent, store=store, now=now, definitions=definitions)
+
     password_hash = None
     if password_to_keep(sent, store):
-        apply_update(current, sent, store=store, now=now)  # validate before paying for argon2
+        change(current)  # validate before paying for argon2
         password_hash = await _hashed_password(request, sent)
     await request.storage.update_customer(
         request.store_id,
         current.id,
-        lambda stored: apply_update(stored, sent, store=store, now=now),
+        change,
         now=now,
         password_hash=password_hash,
     )
