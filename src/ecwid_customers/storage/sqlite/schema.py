@@ -73,7 +73,8 @@ CREATE INDEX customers_by_group ON customers (store_id, group_id, id);
 -- Substring search on names and emails without reading every customer: a trigram index.
 CREATE VIRTUAL TABLE customer_text USING fts5 (
     name_key, email_key,
-    content = 'customers', content_rowid = 'row_id', tokenize = 'trigram', detail = 'none'
+    content = 'customers', content_rowid = 'row_id', tokenize = 'trigram', detail = 'none',
+    columnsize = 0
 );
 CREATE TRIGGER customer_text_insert AFTER INSERT ON customers BEGIN
     INSERT INTO customer_text (rowid, name_key, email_key)
