@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,13 +11,31 @@ import pytest
 
 from ecwid_customers.domain.clock import ManualClock
 from ecwid_customers.http.app import EcwidApp
+from ecwid_customers.storage import migrate
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from tests.support import Api, asgi_client, make_store, make_token
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to the newest schema per test session, copied by each test:
+    running the migrations for every test would cost more than the tests."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def database_path(tmp_path: Path) -> Path:
-    return tmp_path / "customers.db"
+def migrated_sqlite(sqlite_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the migrated template: this test's own database file."""
+    path = tmp_path / "customers.db"
+    shutil.copyfile(sqlite_template, path)
+    return path
+
+
+@pytest.fixture
+def database_path(migrated_sqlite: Path) -> Path:
+    return migrated_sqlite
 
 
 @pytest.fixture

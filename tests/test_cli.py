@@ -32,10 +32,10 @@ def test_store_create_and_list(url: str) -> None:
     listing = run("store", "list", "--database", url)
     lines = listing.output.splitlines()
     assert lines[0].split() == [
-        "STORE", "LANGUAGES", "LEGACY", "SIGN-IN", "GROUPS", "CUSTOMERS", "TOKENS"
+        "STORE", "LANGUAGES", "LEGACY", "SIGN-IN", "GROUPS", "SUSPENDED", "CUSTOMERS", "TOKENS"
     ]  # fmt: skip
-    assert lines[1].split() == ["7", "en", "yes", "yes", "0", "0"]
-    assert lines[2].split() == ["42", "en,fr", "no", "yes", "0", "0"]
+    assert lines[1].split() == ["7", "en", "yes", "yes", "no", "0", "0"]
+    assert lines[2].split() == ["42", "en,fr", "no", "yes", "no", "0", "0"]
 
 
 def test_duplicate_store_is_an_error(url: str) -> None:
@@ -159,3 +159,23 @@ def test_help_lists_every_command() -> None:
     for command in ("serve", "store", "token"):
         assert command in result.output
     assert "ecwid-customers, version" in run("--version").output
+
+
+def test_suspend_and_resume(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    assert "Suspended store 42." in run("store", "suspend", "--database", url, "42").output
+    assert run("store", "list", "--database", url).output.splitlines()[1].split()[4] == "yes"
+    assert "Resumed store 42." in run("store", "resume", "--database", url, "42").output
+    assert run("store", "list", "--database", url).output.splitlines()[1].split()[4] == "no"
+    missing = run("store", "suspend", "--database", url, "9")
+    assert missing.exit_code == 1
+    assert "store 9 does not exist" in missing.output
+
+
+def test_db_upgrade_and_current(url: str) -> None:
+    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0002)"
+    first = run("db", "upgrade", "--database", url)
+    assert first.exit_code == 0, first.output
+    assert "Upgraded the schema from nothing to 0002." in first.output
+    assert "Already at the newest schema (0002)." in run("db", "upgrade", "--database", url).output
+    assert run("db", "current", "--database", url).output.strip() == "0002 (newest)"

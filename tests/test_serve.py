@@ -179,7 +179,7 @@ def test_racing_creates_over_real_sockets_store_one_customer(
          f"sqlite:///{database}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    assert stores.splitlines()[1].split() == ["1003", "en", "no", "yes", "1", "1"]
+    assert stores.splitlines()[1].split() == ["1003", "en", "no", "yes", "no", "1", "1"]
 
 
 def test_port_in_use_is_reported(server: Server, database: Path) -> None:

@@ -231,19 +231,86 @@ def store_list(database_url: str) -> None:
     """List stores with their customer and live-token counts."""
     summaries = with_storage(database_url, lambda storage: storage.list_stores())
     _table(
-        ("STORE", "LANGUAGES", "LEGACY SIGN-IN", "GROUPS", "CUSTOMERS", "TOKENS"),
+        ("STORE", "LANGUAGES", "LEGACY SIGN-IN", "GROUPS", "SUSPENDED", "CUSTOMERS", "TOKENS"),
         [
             (
                 str(item.store.id),
                 ",".join(item.store.languages),
                 "yes" if item.store.legacy_sign_in else "no",
                 "yes" if item.store.customer_groups_enabled else "no",
+                "yes" if item.store.suspended else "no",
                 str(item.customers),
                 str(item.tokens),
             )
             for item in summaries
         ],
     )
+
+
+@store.command("suspend")
+@database_option
+@click.argument("store_id", type=int)
+def store_suspend(database_url: str, store_id: int) -> None:
+    """Suspend a store: every API call to it answers 402 STORE_IS_SUSPENDED."""
+    _set_suspended(database_url, store_id, True)
+    click.echo(f"Suspended store {store_id}.")
+
+
+@store.command("resume")
+@database_option
+@click.argument("store_id", type=int)
+def store_resume(database_url: str, store_id: int) -> None:
+    """Resume a suspended store."""
+    _set_suspended(database_url, store_id, False)
+    click.echo(f"Resumed store {store_id}.")
+
+
+def _set_suspended(database_url: str, store_id: int, suspended: bool) -> None:
+    changed = with_storage(
+        database_url, lambda storage: storage.set_store_suspended(store_id, suspended)
+    )
+    if not changed:
+        raise click.ClickException(f"store {store_id} does not exist")
+
+
+@main.group()
+def db() -> None:
+    """Database schema: upgrade and inspect."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(database_url: str) -> None:
+    """Apply every pending schema migration (the server also does this when it starts)."""
+    from ecwid_customers.storage import migrate
+
+    _check_url(database_url)
+    before = migrate.current(database_url)
+    migrate.upgrade(database_url)
+    after = migrate.current(database_url)
+    if before == after:
+        click.echo(f"Already at the newest schema ({after}).")
+    else:
+        click.echo(f"Upgraded the schema from {before or 'nothing'} to {after}.")
+
+
+@db.command("current")
+@database_option
+def db_current(database_url: str) -> None:
+    """Print the schema revision of the database."""
+    from ecwid_customers.storage import migrate
+
+    _check_url(database_url)
+    revision = migrate.current(database_url)
+    newest = " (newest)" if revision == migrate.HEAD else f" (newest is {migrate.HEAD})"
+    click.echo(f"{revision or 'empty'}{newest}")
+
+
+def _check_url(database_url: str) -> None:
+    try:
+        open_storage(database_url)
+    except DatabaseUrlError as error:
+        raise click.BadParameter(str(error), param_hint="--database") from None
 
 
 @main.group()

@@ -66,6 +66,10 @@ def general_group_is_fixed() -> EcwidError:
 # -- 402 ---------------------------------------------------------------------------------------
 
 
+def store_is_suspended() -> EcwidError:
+    return EcwidError(402, "STORE_IS_SUSPENDED", "Store is suspended")
+
+
 def not_available_on_current_plan() -> EcwidError:
     return EcwidError(
         402, "NOT_AVAILABLE_ON_CURRENT_PLAN", "This feature is not available on the store's plan"

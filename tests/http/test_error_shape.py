@@ -43,6 +43,9 @@ async def test_every_error_path_has_ecwid_shape(api: Api, database_path: Path) -
     other_store = await make_token(api.storage, 2002)
     await make_store(api.storage, 3003, customer_groups_enabled=False)
     no_groups = await make_token(api.storage, 3003)
+    await make_store(api.storage, 4004)
+    suspended = await make_token(api.storage, 4004)
+    assert await api.storage.set_store_suspended(4004, True)
     read_only = await make_token(api.storage, api.store_id, (READ_CUSTOMERS,))
     public = await make_token(api.storage, api.store_id, token="public_" + "p" * 32)
     existing = await api.create_ok({"email": "taken@example.net"})
@@ -89,6 +92,8 @@ async def test_every_error_path_has_ecwid_shape(api: Api, database_path: Path) -
          {"params": {"responseFields": "a("}, "headers": auth}, 400, "WRONG_PARAMETER"),
         ("bad sortBy", "GET", api.url(), {"params": {"sortBy": "x"}, "headers": auth},
          400, "WRONG_PARAMETER"),
+        ("suspended store", "GET", api.url("customers", store_id=4004),
+         {"headers": api.auth(suspended)}, 402, "STORE_IS_SUSPENDED"),
         ("plan without groups", "GET", api.url("customer_groups", store_id=3003),
          {"headers": api.auth(no_groups)}, 402, "NOT_AVAILABLE_ON_CURRENT_PLAN"),
         ("unknown contact", "GET", api.url(f"customers/{existing}/contacts/999"),

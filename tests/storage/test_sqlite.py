@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ecwid_customers.storage.sqlite import schema
+from ecwid_customers.storage import migrate
+from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 from ecwid_customers.storage.urls import DatabaseUrlError, open_storage, sqlite_path
@@ -17,7 +18,7 @@ from ecwid_customers.storage.urls import DatabaseUrlError, open_storage, sqlite_
 
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    schema.configure(connection)
+    sqlite_connection.configure(connection)
     return connection
 
 
@@ -110,9 +111,18 @@ async def test_connections_are_durable(tmp_path: Path) -> None:
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     with sqlite3.connect(path) as connection:
-        connection.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="Upgrade ecwid-customers"):
+        connection.execute("CREATE TABLE alembic_version (version_num TEXT NOT NULL)")
+        connection.execute("INSERT INTO alembic_version VALUES ('9999')")
+    with pytest.raises(RuntimeError, match="upgrade ecwid-customers"):
         await SQLiteStorage(path).open()
+
+
+async def test_new_file_is_migrated_to_the_newest_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    storage = SQLiteStorage(path)
+    await storage.open()
+    await storage.close()
+    assert migrate.sqlite_revision(path) == migrate.HEAD
 
 
 def test_sqlite_urls() -> None:

@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 
 from ecwid_customers.domain.search import CustomerQuery
-from ecwid_customers.storage.sqlite import schema, search
+from ecwid_customers.storage.sqlite import search
 
 
 @pytest.fixture
-def connection(tmp_path: Path) -> sqlite3.Connection:
-    opened = sqlite3.connect(tmp_path / "plans.db", isolation_level=None)
-    schema.migrate(opened)
-    return opened
+def connection(migrated_sqlite: Path) -> sqlite3.Connection:
+    return sqlite3.connect(migrated_sqlite, isolation_level=None)
 
 
 def _steps(connection: sqlite3.Connection, query: CustomerQuery, *, count: bool) -> list[str]:

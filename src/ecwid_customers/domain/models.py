@@ -157,6 +157,8 @@ class Store(msgspec.Struct, kw_only=True, frozen=True):
     legacy_sign_in: bool = False
     # Ecwid plans without customer groups answer 402 on the group endpoints (spec Q28).
     customer_groups_enabled: bool = True
+    # A suspended store answers 402 to every call (spec 2.4).
+    suspended: bool = False
 
 
 class CustomerGroup(_Model, kw_only=True):

@@ -99,6 +99,8 @@ class EcwidApp:
             raise errors.store_not_found()
         if access.grant is None:
             raise errors.invalid_api_token()
+        if access.store.suspended:
+            raise errors.store_is_suspended()
         # Routes only after authentication: a caller without a token learns nothing of them.
         candidates = routes.match(rest.split("/"))
         if not candidates:

@@ -180,6 +180,10 @@ class Storage(Protocol):
         """Raises :class:`StoreExists`."""
         ...
 
+    async def set_store_suspended(self, store_id: int, suspended: bool) -> bool:
+        """Suspend or resume a store; ``False`` when there is no such store."""
+        ...
+
     async def list_stores(self) -> list[StoreSummary]: ...
 
     async def create_token(

@@ -24,6 +24,7 @@ from ecwid_customers.domain.models import (
 )
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.domain.tokens import TokenKind
+from ecwid_customers.storage import migrate
 from ecwid_customers.storage.base import (
     Access,
     CustomerChange,
@@ -35,7 +36,8 @@ from ecwid_customers.storage.base import (
     StoreSummary,
     TokenInfo,
 )
-from ecwid_customers.storage.sqlite import customers, groups, schema
+from ecwid_customers.storage.sqlite import connection as sqlite_connection
+from ecwid_customers.storage.sqlite import customers, groups
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 
 T = TypeVar("T")
@@ -56,14 +58,18 @@ class SQLiteStorage:
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        schema.configure(connection)
+        sqlite_connection.configure(connection)
         return connection
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        revision = migrate.sqlite_revision(self.path)
+        migrate.check_not_newer(revision)
+        if revision != migrate.HEAD:
+            await asyncio.to_thread(migrate.upgrade, f"sqlite:///{self.path}")
         setup = self._connect()
         try:
-            schema.migrate(setup)
+            setup.execute("PRAGMA journal_mode = WAL")  # persistent; set here for new files
         finally:
             setup.close()
         self._reader = self._connect()
@@ -100,7 +106,8 @@ class SQLiteStorage:
 
     async def access(self, store_id: int, token_hash: bytes | None) -> Access:
         row = self._read.execute(
-            "SELECT s.languages, s.legacy_sign_in, s.customer_groups_enabled, t.kind, t.scopes "
+            "SELECT s.languages, s.legacy_sign_in, s.customer_groups_enabled, s.suspended, "
+            "t.kind, t.scopes "
             "FROM stores s "
             "LEFT JOIN tokens t ON t.store_id = s.id AND t.token_hash = ? "
             "AND t.revoked_at IS NULL WHERE s.id = ?",
@@ -108,12 +115,13 @@ class SQLiteStorage:
         ).fetchone()
         if row is None:
             return Access(store=None, grant=None)
-        languages, legacy_sign_in, groups_enabled, kind, scopes = row
+        languages, legacy_sign_in, groups_enabled, suspended, kind, scopes = row
         store = Store(
             id=store_id,
             languages=self._list(languages),
             legacy_sign_in=bool(legacy_sign_in),
             customer_groups_enabled=bool(groups_enabled),
+            suspended=bool(suspended),
         )
         grant = None
         if kind is not None:
@@ -209,12 +217,13 @@ class SQLiteStorage:
             try:
                 connection.execute(
                     "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, "
-                    "created_at) VALUES (?, ?, ?, ?, ?)",
+                    "suspended, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         store.id,
                         ",".join(store.languages),
                         store.legacy_sign_in,
                         store.customer_groups_enabled,
+                        store.suspended,
                         now,
                     ),
                 )
@@ -223,10 +232,20 @@ class SQLiteStorage:
 
         await self._write(work)
 
+    async def set_store_suspended(self, store_id: int, suspended: bool) -> bool:
+        def work(connection: sqlite3.Connection) -> bool:
+            return bool(
+                connection.execute(
+                    "UPDATE stores SET suspended = ? WHERE id = ?", (suspended, store_id)
+                ).rowcount
+            )
+
+        return await self._write(work)
+
     async def list_stores(self) -> list[StoreSummary]:
         rows = self._read.execute(
             "SELECT s.id, s.languages, s.legacy_sign_in, s.customer_groups_enabled, "
-            "s.customer_count, "
+            "s.suspended, s.customer_count, "
             "(SELECT count(*) FROM tokens t WHERE t.store_id = s.id AND t.revoked_at IS NULL) "
             "FROM stores s ORDER BY s.id"
         ).fetchall()
@@ -237,9 +256,10 @@ class SQLiteStorage:
                     languages=_split(row[1]),
                     legacy_sign_in=bool(row[2]),
                     customer_groups_enabled=bool(row[3]),
+                    suspended=bool(row[4]),
                 ),
-                customers=row[4],
-                tokens=row[5],
+                customers=row[5],
+                tokens=row[6],
             )
             for row in rows
         ]
