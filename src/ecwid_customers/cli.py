@@ -37,7 +37,7 @@ def database_option(function: F) -> F:
         envvar=DATABASE_URL_ENV,
         show_envvar=True,
         metavar="URL",
-        help="Database: sqlite:///relative.db or sqlite:////absolute/path.db.",
+        help="sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db.",
     )
     return decorator(function)
 
@@ -89,6 +89,13 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Server processes sharing the port (PostgreSQL only: SQLite has one writer).",
+)
+@click.option(
     "--allow-query-token",
     is_flag=True,
     help="Also accept ?token=... (Ecwid stopped this in 2025; for old clients only).",
@@ -117,6 +124,7 @@ def serve(
     database_url: str,
     host: str,
     port: int,
+    workers: int,
     allow_query_token: bool,
     max_body_size: int,
     update_scope_only: bool,
@@ -127,6 +135,12 @@ def serve(
     from ecwid_customers.config import Settings
     from ecwid_customers.server import run_server
 
+    if workers > 1 and database_url.lower().startswith("sqlite"):
+        # Two processes writing one SQLite file stall each other for seconds (measured).
+        raise click.BadParameter(
+            "several workers need PostgreSQL; SQLite is served by one process",
+            param_hint="--workers",
+        )
     issued = with_storage(database_url, admin.bootstrap)
     settings = Settings(
         allow_query_token=allow_query_token,
@@ -134,10 +148,11 @@ def serve(
         update_scope_only=update_scope_only,
     )
     run_server(
-        open_storage(database_url),
+        database_url,
         settings,
         host=host,
         port=port,
+        workers=workers,
         access_log=access_log,
         log_level=log_level,
         on_listening=lambda bound: _print_banner(database_url, host, bound, issued),

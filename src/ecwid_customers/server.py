@@ -1,16 +1,26 @@
-"""Run the ASGI app under uvicorn with the settings this server is measured with."""
+"""Run the ASGI app under uvicorn: one process, or several workers sharing one socket.
+
+Workers are separate processes, so each builds its own app and storage from the environment
+(``worker_app``); that keeps them stateless, with PostgreSQL as the one shared state.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
+import os
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.config import Settings
 from ecwid_customers.http.app import EcwidApp
-from ecwid_customers.storage.base import Storage
+from ecwid_customers.storage.urls import DATABASE_URL_ENV, open_storage
+
+SETTINGS_ENV = "ECWID_CUSTOMERS_SETTINGS"
 
 
 def _log_config(log_level: str) -> dict[str, Any]:
@@ -24,32 +34,49 @@ def _log_config(log_level: str) -> dict[str, Any]:
     return config
 
 
+def worker_app() -> EcwidApp:
+    """The app of one worker process, configured by the environment its parent set."""
+    settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
+    return EcwidApp(open_storage(os.environ[DATABASE_URL_ENV]), settings)
+
+
 def run_server(
-    storage: Storage,
+    database_url: str,
     settings: Settings,
     *,
     host: str,
     port: int,
+    workers: int = 1,
     access_log: bool = False,
     log_level: str = "info",
     on_listening: Callable[[int], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0)."""
-    config = uvicorn.Config(
-        EcwidApp(storage, settings),
-        host=host,
-        port=port,
-        lifespan="on",
-        loop="auto",  # uvloop when installed
-        http="auto",  # httptools when installed
-        access_log=access_log,
-        log_level=log_level,
-        log_config=_log_config(log_level),
-        server_header=False,  # do not advertise the server software
-        timeout_graceful_shutdown=10,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "lifespan": "on",
+        "loop": "auto",  # uvloop when installed
+        "http": "auto",  # httptools when installed
+        "access_log": access_log,
+        "log_level": log_level,
+        "log_config": _log_config(log_level),
+        "server_header": False,  # do not advertise the server software
+        "timeout_graceful_shutdown": 10,
+    }
+    if workers > 1:
+        os.environ[DATABASE_URL_ENV] = database_url
+        os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
+        config = uvicorn.Config(
+            "ecwid_customers.server:worker_app", factory=True, workers=workers, **options
+        )
+    else:
+        config = uvicorn.Config(EcwidApp(open_storage(database_url), settings), **options)
     # Bind first, so the port we announce is the one we hold, even when the OS picked it.
     sock = config.bind_socket()
     if on_listening is not None:
         on_listening(sock.getsockname()[1])
-    uvicorn.Server(config).run(sockets=[sock])
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()  # restarts a worker that dies
+    else:
+        uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: many server processes sharing one database (asyncpg, one pool each)."""
