@@ -30,8 +30,9 @@ typecheck: $(VENV)/.test-deps
 
 check: lint typecheck
 
-test: check  ## lint, type-check, then every test (in parallel)
-	$(BIN)/pytest -n auto
+test: check  ## lint, type-check, then every test (in parallel), on SQLite and PostgreSQL
+	@url=$$(scripts/postgres.sh) || url=""; \
+	ECWID_TEST_POSTGRES_URL="$$url" $(BIN)/pytest -n auto
 
 format: $(VENV)/.test-deps
 	$(BIN)/ruff format .

@@ -33,6 +33,8 @@ for _ in $(seq 1 50); do
 done
 pg_isready -q -h 127.0.0.1 -p "$port" || { say "cluster $version/$cluster does not answer"; exit 1; }
 
+export PGOPTIONS="-c client_min_messages=warning"
+
 # Administration runs as the postgres system user, which needs root (or being postgres).
 as_postgres() {
     if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi

@@ -1,9 +1,15 @@
-"""Fixtures: a real SQLite file per test, the real ASGI app, real tokens."""
+"""Fixtures: real databases (a SQLite file, a PostgreSQL database), the real ASGI app.
+
+Every test that uses ``storage`` (and so ``api``) runs once per backend. PostgreSQL comes from
+``ECWID_TEST_POSTGRES_URL`` (``make test`` starts a server and sets it); without it those runs
+skip, except under ``CI=true``, where they fail.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -12,8 +18,11 @@ import pytest
 from ecwid_customers.domain.clock import ManualClock
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage import migrate
+from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
-from tests.support import Api, asgi_client, make_store, make_token
+from tests.support import Api, asgi_client, make_store, make_token, postgres
+
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -33,14 +42,49 @@ def migrated_sqlite(sqlite_template: Path, tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def database_path(migrated_sqlite: Path) -> Path:
-    return migrated_sqlite
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of the PostgreSQL server the tests may use."""
+    url = os.environ.get("ECWID_TEST_POSTGRES_URL", "")
+    if not url:
+        reason = "no PostgreSQL: ECWID_TEST_POSTGRES_URL is unset (make test starts one)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run the PostgreSQL suites")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: str, worker_id: str) -> Iterator[str]:
+    """A migrated database of this test process's own (xdist workers run side by side)."""
+    with postgres.database(postgres_server, f"ecwid_test_{worker_id}") as url:
+        migrate.upgrade(url)
+        yield url
 
 
 @pytest.fixture
-async def storage(database_path: Path) -> AsyncIterator[SQLiteStorage]:
-    opened = SQLiteStorage(database_path)
+def postgres_database(postgres_url: str) -> str:
+    """The process's database, emptied for this test."""
+    postgres.empty(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The database engine this run of the test uses."""
+    param: str = request.param
+    return param
+
+
+@pytest.fixture
+async def storage(engine: str, request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
+    opened: Storage
+    if engine == "sqlite":
+        opened = SQLiteStorage(request.getfixturevalue("migrated_sqlite"))
+    else:
+        from ecwid_customers.storage.postgres.storage import PostgresStorage
+
+        opened = PostgresStorage(request.getfixturevalue("postgres_database"))
     await opened.open()
     yield opened
     await opened.close()
@@ -53,7 +97,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def app(storage: SQLiteStorage, clock: ManualClock) -> EcwidApp:
+async def app(storage: Storage, clock: ManualClock) -> EcwidApp:
     return EcwidApp(storage, clock=clock)
 
 
@@ -64,7 +108,7 @@ async def client(app: EcwidApp) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def api(storage: SQLiteStorage, client: httpx.AsyncClient, clock: ManualClock) -> Api:
+async def api(storage: Storage, client: httpx.AsyncClient, clock: ManualClock) -> Api:
     """Store 1003 (languages en, fr) and a token with every customer scope."""
     await make_store(storage, 1003, languages=("en", "fr"))
     token = await make_token(storage, 1003)

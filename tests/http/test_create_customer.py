@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import Api, assert_error, count_customers, full_customer_body, make_store
+from tests.support import (
+    Api,
+    assert_error,
+    count_customers,
+    full_customer_body,
+    make_store,
+    stored_value,
+)
 
 ECWID_TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000$")
 
@@ -533,18 +538,17 @@ async def test_explicit_nulls_mean_not_sent(api: Api) -> None:
     assert customer["customerGroupId"] == 0
 
 
-def _password_hash(database_path: Path, customer_id: int) -> str | None:
-    with sqlite3.connect(database_path) as connection:
-        row = connection.execute(
-            "SELECT password_hash FROM customers WHERE id = ?", (customer_id,)
-        ).fetchone()
-    value: str | None = row[0]
+async def _password_hash(api: Api, store_id: int, customer_id: int) -> str | None:
+    value: str | None = await stored_value(
+        api.storage,
+        "SELECT password_hash FROM customers WHERE store_id = ? AND id = ?",
+        store_id,
+        customer_id,
+    )
     return value
 
 
-async def test_password_is_argon2_hashed_on_legacy_sign_in_stores(
-    api: Api, database_path: Path
-) -> None:
+async def test_password_is_argon2_hashed_on_legacy_sign_in_stores(api: Api) -> None:
     from ecwid_customers.domain.passwords import verify_password
     from tests.support import make_token
 
@@ -556,7 +560,7 @@ async def test_password_is_argon2_hashed_on_legacy_sign_in_stores(
         headers=api.auth(token),
     )
     customer_id = response.json()["id"]
-    stored = _password_hash(database_path, customer_id)
+    stored = await _password_hash(api, 3003, customer_id)
     assert stored is not None
     assert stored.startswith("$argon2id$")
     assert "s3cret-Pa55" not in stored
@@ -569,8 +573,6 @@ async def test_password_is_argon2_hashed_on_legacy_sign_in_stores(
     assert "argon2" not in fetched.text
 
 
-async def test_password_is_accepted_but_not_kept_without_legacy_sign_in(
-    api: Api, database_path: Path
-) -> None:
+async def test_password_is_accepted_but_not_kept_without_legacy_sign_in(api: Api) -> None:
     customer_id = await api.create_ok({"email": "a@example.net", "password": "s3cret"})
-    assert _password_hash(database_path, customer_id) is None
+    assert await _password_hash(api, api.store_id, customer_id) is None

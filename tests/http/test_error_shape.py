@@ -7,8 +7,6 @@ fails this test.
 from __future__ import annotations
 
 import inspect
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +14,14 @@ import httpx
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
 from ecwid_customers.scopes import READ_CUSTOMERS
-from tests.support import Api, assert_error, count_customers, make_store, make_token
+from tests.support import (
+    Api,
+    assert_error,
+    count_customers,
+    make_store,
+    make_token,
+    stored_value,
+)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -38,7 +43,7 @@ def catalogue_codes() -> set[str]:
     return codes
 
 
-async def test_every_error_path_has_ecwid_shape(api: Api, database_path: Path) -> None:
+async def test_every_error_path_has_ecwid_shape(api: Api) -> None:
     await make_store(api.storage, 2002)
     other_store = await make_token(api.storage, 2002)
     await make_store(api.storage, 3003, customer_groups_enabled=False)
@@ -117,8 +122,9 @@ async def test_every_error_path_has_ecwid_shape(api: Api, database_path: Path) -
         _check(response, 400, "WRONG_PARAMETER", "body too large")
 
     # A server-side failure: the store has run out of customer ids.
-    with sqlite3.connect(database_path) as connection:
-        connection.execute("UPDATE stores SET next_customer_id = 2147483648 WHERE id = 1003")
+    await stored_value(
+        api.storage, "UPDATE stores SET next_customer_id = 2147483648 WHERE id = 1003"
+    )
     response = await api.client.post(api.url(), json={"email": "late@example.net"}, headers=auth)
     _check(response, 500, "INTERNAL_ERROR", "internal error")
     seen.add("INTERNAL_ERROR")

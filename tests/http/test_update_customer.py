@@ -7,8 +7,6 @@ Spec 4.4 (partial update, lists replaced, billingPerson merged - Q9), 5, Q17 (sc
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +14,14 @@ import pytest
 
 from ecwid_customers.domain.passwords import verify_password
 from ecwid_customers.scopes import CREATE_CUSTOMERS, READ_CUSTOMERS, UPDATE_CUSTOMERS
-from tests.support import Api, assert_error, full_customer_body, make_store, make_token
+from tests.support import (
+    Api,
+    assert_error,
+    full_customer_body,
+    make_store,
+    make_token,
+    stored_value,
+)
 
 START = "2024-01-01 00:00:00 +0000"
 ONE_HOUR_LATER = "2024-01-01 01:00:00 +0000"
@@ -58,14 +63,13 @@ def assert_one_default_per_type(contacts: list[dict[str, Any]]) -> None:
         assert len(defaults) == 1, (kind, contacts)
 
 
-def password_hash(database_path: Path, store_id: int, customer_id: int) -> str | None:
-    with sqlite3.connect(database_path) as connection:
-        row = connection.execute(
-            "SELECT password_hash FROM customers WHERE store_id = ? AND id = ?",
-            (store_id, customer_id),
-        ).fetchone()
-    assert row is not None
-    value: str | None = row[0]
+async def password_hash(api: Api, store_id: int, customer_id: int) -> str | None:
+    value: str | None = await stored_value(
+        api.storage,
+        "SELECT password_hash FROM customers WHERE store_id = ? AND id = ?",
+        store_id,
+        customer_id,
+    )
     return value
 
 
@@ -1102,12 +1106,10 @@ async def test_concurrent_put_and_create_with_one_email_keep_it_unique(api: Api)
 # -- password (legacy sign-in) --------------------------------------------------------------
 
 
-async def test_password_is_rehashed_on_a_legacy_sign_in_store(
-    api: Api, database_path: Path
-) -> None:
+async def test_password_is_rehashed_on_a_legacy_sign_in_store(api: Api) -> None:
     legacy = await other_store_api(api, 3003, legacy_sign_in=True)
     customer_id = await legacy.create_ok({"email": "a@example.net", "password": "old-Pa55"})
-    old_hash = password_hash(database_path, 3003, customer_id)
+    old_hash = await password_hash(api, 3003, customer_id)
     assert old_hash is not None
 
     response = await put(legacy, customer_id, {"password": "new-Pa55-word"})
@@ -1115,7 +1117,7 @@ async def test_password_is_rehashed_on_a_legacy_sign_in_store(
     assert response.json() == {"updateCount": 1}
     assert "new-Pa55-word" not in response.text
 
-    new_hash = password_hash(database_path, 3003, customer_id)
+    new_hash = await password_hash(api, 3003, customer_id)
     assert new_hash is not None
     assert new_hash != old_hash
     assert new_hash.startswith("$argon2id$")
@@ -1129,25 +1131,25 @@ async def test_password_is_rehashed_on_a_legacy_sign_in_store(
     assert "argon2" not in fetched.text
 
 
-async def test_put_without_password_keeps_the_hash(api: Api, database_path: Path) -> None:
+async def test_put_without_password_keeps_the_hash(api: Api) -> None:
     legacy = await other_store_api(api, 3003, legacy_sign_in=True)
     customer_id = await legacy.create_ok({"email": "a@example.net", "password": "old-Pa55"})
-    old_hash = password_hash(database_path, 3003, customer_id)
+    old_hash = await password_hash(api, 3003, customer_id)
     await put_ok(legacy, customer_id, {"taxId": "X", "password": None})
-    assert password_hash(database_path, 3003, customer_id) == old_hash
+    assert await password_hash(api, 3003, customer_id) == old_hash
 
 
-async def test_password_with_an_invalid_body_is_not_kept(api: Api, database_path: Path) -> None:
+async def test_password_with_an_invalid_body_is_not_kept(api: Api) -> None:
     legacy = await other_store_api(api, 3003, legacy_sign_in=True)
     customer_id = await legacy.create_ok({"email": "a@example.net", "password": "old-Pa55"})
-    old_hash = password_hash(database_path, 3003, customer_id)
+    old_hash = await password_hash(api, 3003, customer_id)
     response = await put(legacy, customer_id, {"password": "new-Pa55", "lang": "de"})
     assert_error(response, 400, "LANGUAGES_NOT_ALLOWED")
-    assert password_hash(database_path, 3003, customer_id) == old_hash
+    assert await password_hash(api, 3003, customer_id) == old_hash
 
 
-async def test_password_is_not_kept_without_legacy_sign_in(api: Api, database_path: Path) -> None:
+async def test_password_is_not_kept_without_legacy_sign_in(api: Api) -> None:
     customer_id = await api.create_ok({"email": "a@example.net"})
     customer = await put_ok(api, customer_id, {"password": "s3cret"})
     assert "password" not in customer
-    assert password_hash(database_path, api.store_id, customer_id) is None
+    assert await password_hash(api, api.store_id, customer_id) is None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +18,11 @@ STORE = Store(id=1003, languages=("en",))
 NOW = 1_750_000_000
 
 
-@pytest.fixture(params=["sqlite"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    storage = open_storage(f"sqlite:///{tmp_path / 'contract.db'}")
-    await storage.open()
+@pytest.fixture
+async def backend(storage: Storage) -> Storage:
+    """Each real backend (the ``storage`` fixture runs once per engine) with store 1003."""
     await storage.create_store(STORE, now=NOW)
-    yield storage
-    await storage.close()
+    return storage
 
 
 def new_customer(email: str, **fields: object) -> CustomerDraft:
@@ -174,8 +170,12 @@ async def test_token_for_unknown_store_is_refused(backend: Storage) -> None:
     assert caught.value.code == "STORE_NOT_FOUND"
 
 
-async def test_data_survives_reopening(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'reopen.db'}"
+async def test_data_survives_reopening(engine: str, request: pytest.FixtureRequest) -> None:
+    url = (
+        f"sqlite:///{request.getfixturevalue('migrated_sqlite')}"
+        if engine == "sqlite"
+        else request.getfixturevalue("postgres_database")
+    )
     first = open_storage(url)
     await first.open()
     await first.create_store(STORE, now=NOW)

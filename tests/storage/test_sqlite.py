@@ -131,12 +131,19 @@ def test_sqlite_urls() -> None:
     assert sqlite_path("sqlite:///dir/x.db?mode=rwc") == Path("dir/x.db")
 
 
+def test_postgresql_urls_select_postgresql() -> None:
+    from ecwid_customers.storage.postgres.storage import PostgresStorage
+
+    for url in ("postgresql://user@host:5432/db", "postgres://host/db"):
+        assert isinstance(open_storage(url), PostgresStorage)
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
         ("sqlite://", "not a SQLite file URL"),
         ("sqlite:///:memory:", "in-memory"),
-        ("postgresql://user@host/db", "PostgreSQL is not supported"),
+        ("postgresql:/nohost", "not a PostgreSQL URL"),
         ("mysql://x", "unsupported database URL"),
     ],
 )

@@ -37,9 +37,12 @@ def open_storage(url: str) -> Storage:
 
         return SQLiteStorage(sqlite_path(url))
     if scheme.startswith("postgres"):
-        raise DatabaseUrlError(
-            "PostgreSQL is not supported by this release yet; use a sqlite:/// URL"
-        )
+        from ecwid_customers.storage.postgres.storage import PostgresStorage
+
+        try:
+            return PostgresStorage(url)
+        except ValueError as error:
+            raise DatabaseUrlError(str(error)) from None
     raise DatabaseUrlError(
         f"unsupported database URL {url!r}: expected sqlite:///path.db or postgresql://..."
     )

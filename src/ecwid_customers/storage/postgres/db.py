@@ -9,7 +9,9 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
+
+from ecwid_customers.storage.urls import DatabaseUrlError
 
 
 class Row(Protocol):
@@ -60,10 +62,10 @@ def dsn(url: str) -> str:
     driver, so one URL serves both the migrations and the server."""
     scheme, separator, rest = url.partition("://")
     if not separator:
-        raise ValueError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
+        raise DatabaseUrlError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
     base = scheme.split("+", 1)[0].lower()
     if base not in ("postgresql", "postgres"):
-        raise ValueError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
+        raise DatabaseUrlError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
     return f"postgresql://{rest}"
 
 

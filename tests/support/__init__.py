@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import asyncpg
 import httpx
 
 from ecwid_customers import admin
@@ -196,3 +198,25 @@ def full_customer_body(email: str = "ann.smith@example.net") -> dict[str, Any]:
         ],
         "primaryPhone": "+12125550199",
     }
+
+
+async def stored_value(storage: Storage, query: str, *params: object) -> Any:
+    """First column of the first row of ``query`` run on the storage's own database, or
+    ``None``: for checks of what is stored that the API never shows (password hashes).
+    ``query`` uses ``?`` placeholders whichever the engine."""
+    from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+
+    if isinstance(storage, SQLiteStorage):
+        with sqlite3.connect(storage.path) as connection:
+            row = connection.execute(query, params).fetchone()
+    else:
+        numbered = query
+        for index in range(1, len(params) + 1):
+            numbered = numbered.replace("?", f"${index}", 1)
+        url: str = storage.url  # type: ignore[attr-defined]
+        connection = await asyncpg.connect(url)
+        try:
+            row = await connection.fetchrow(numbered, *params)
+        finally:
+            await connection.close()
+    return row[0] if row else None
