@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -21,8 +22,23 @@ from ecwid_customers.storage import migrate
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from tests.support import Api, asgi_client, make_store, make_token, postgres
+from tests.support.servers import Server, start
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture
+def launch() -> Iterator[Callable[..., Server]]:
+    """Start servers; whatever a test leaves running is killed, even when it fails."""
+    started: list[Server] = []
+
+    def launch_one(database: Path | str, *extra: str) -> Server:
+        started.append(start(database, *extra))
+        return started[-1]
+
+    yield launch_one
+    for server in started:
+        server.stop(signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
