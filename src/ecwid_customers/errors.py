@@ -39,6 +39,10 @@ def field_absent(entity_field: str) -> EcwidError:
     return EcwidError(400, "WRONG_PARAMETER", f"Field {entity_field} is absent")
 
 
+def nul_in_body() -> EcwidError:
+    return EcwidError(400, "WRONG_PARAMETER", "Text in the request body must not contain NUL")
+
+
 def unparsable_body() -> EcwidError:
     return EcwidError(400, "WRONG_PARAMETER", "Cannot parse request body")
 

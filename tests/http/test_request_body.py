@@ -125,3 +125,29 @@ async def test_utf8_text_round_trips(api: Api) -> None:
     customer = await api.get_ok(await api.create_ok(body))
     assert customer["email"] == "zoë@example.net"
     assert customer["billingPerson"]["lastName"] == "Łukasz 山田"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"email": "a@example.net", "taxId": "x\\u0000y"}',
+        b'{"email": "a@example.net", "billingPerson": {"name": "\\\\\\u0000"}}',
+    ],
+)
+async def test_nul_characters_are_refused_on_every_engine(api: Api, body: bytes) -> None:
+    response = await _post(api, body)
+    assert_error(response, 400, "WRONG_PARAMETER", "Text in the request body must not contain NUL")
+    assert await count_customers(api.storage, api.store_id) == 0
+
+
+async def test_an_escaped_backslash_before_u0000_is_plain_text(api: Api) -> None:
+    customer_id = await api.create_ok({"email": "a@example.net", "taxId": "\\u0000"})
+    assert (await api.get_ok(customer_id))["taxId"] == "\\u0000"
+
+
+async def test_nul_in_query_or_path_is_refused(api: Api) -> None:
+    response = await api.client.get(api.url(), params={"keyword": "a\x00b"}, headers=api.auth())
+    assert_error(response, 400, "WRONG_PARAMETER")
+    assert "'keyword'" in response.json()["errorMessage"]
+    field = await api.client.get(api.url("store_extrafields/customers/a%00b"), headers=api.auth())
+    assert_error(field, 404, "RESOURCE_NOT_FOUND")

@@ -3,59 +3,72 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
+import psycopg
+import pytest
 
 from ecwid_customers.domain.create import build_new_customer
 from ecwid_customers.domain.inputs import BillingPersonInput, CustomerInput
 from ecwid_customers.domain.models import Store
 from ecwid_customers.domain.search import CustomerQuery
 from ecwid_customers.storage import migrate
-from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+from ecwid_customers.storage.urls import open_storage
+from tests.support import postgres
 
 STORE = Store(id=1003, languages=("en",))
 
+# Rows as revision 0001 wrote them: its columns only, ``?`` placeholders.
+OLD_ROWS = (
+    "INSERT INTO stores (id, languages, created_at, customer_count, next_customer_id) "
+    "VALUES (1003, 'en', 1, 1, 2)",
+    "INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at, "
+    "updated_at, doc) VALUES (1003, 1, 'ann@example.net', 'ann lee', 0, 1700000000, "
+    "1700000000, ?)",
+)
 
-def _rows_as_revision_0001_wrote_them(path: Path) -> None:
-    """A store, a token and a customer, written with revision 0001's columns only."""
+
+def _old_customer_doc() -> str:
     customer = build_new_customer(
         CustomerInput(email="ann@example.net", billing_person=BillingPersonInput(name="Ann Lee")),
         store=STORE,
         now=1_700_000_000,
     ).customer
-    customer = msgspec.structs.replace(customer, id=1)
-    with sqlite3.connect(path) as connection:
-        connection.execute(
-            "INSERT INTO stores (id, languages, created_at, customer_count, next_customer_id) "
-            "VALUES (1003, 'en', 1, 1, 2)"
-        )
-        connection.execute(
-            "INSERT INTO tokens (store_id, token_hash, kind, scopes, hint, created_at) "
-            "VALUES (1003, x'00', 'secret', 'read_customers', 'secret_ab***cd', 1)"
-        )
-        connection.execute(
-            "INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at, "
-            "updated_at, doc) VALUES (1003, 1, 'ann@example.net', 'ann lee', 0, 1700000000, "
-            "1700000000, ?)",
-            (msgspec.json.encode(customer),),
-        )
+    return msgspec.json.encode(msgspec.structs.replace(customer, id=1)).decode()
 
 
-async def test_sqlite_upgrade_from_0001_keeps_every_row(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url, "0001")
-    assert migrate.sqlite_revision(path) == "0001"
-    _rows_as_revision_0001_wrote_them(path)
+@pytest.fixture
+def old_database(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at revision 0001 holding a store and a customer."""
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        migrate.upgrade(url, "0001")
+        with sqlite3.connect(tmp_path / "old.db") as connection:
+            connection.execute(OLD_ROWS[0])
+            connection.execute(OLD_ROWS[1], (_old_customer_doc(),))
+        yield url
+        return
+    server = request.getfixturevalue("postgres_server")
+    worker = request.getfixturevalue("worker_id")
+    with postgres.database(server, f"ecwid_migration_{worker}") as url:
+        migrate.upgrade(url, "0001")
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(OLD_ROWS[0])
+            connection.execute(OLD_ROWS[1].replace("?", "%s::jsonb"), (_old_customer_doc(),))
+        yield url
 
-    storage = SQLiteStorage(path)
+
+async def test_upgrade_from_0001_keeps_every_row(old_database: str) -> None:
+    assert migrate.current(old_database) == "0001"
+    storage = open_storage(old_database)
     await storage.open()  # upgrades on open, as the server does
     try:
-        assert migrate.sqlite_revision(path) == migrate.HEAD
+        assert migrate.current(old_database) == migrate.HEAD
         (summary,) = await storage.list_stores()
         assert summary.store.suspended is False  # the column 0002 added, at its default
-        assert (summary.customers, summary.tokens) == (1, 1)
+        assert summary.customers == 1
         customer = await storage.get_customer(1003, 1)
         assert customer is not None
         assert (customer.email, customer.name) == ("ann@example.net", "Ann Lee")

@@ -87,7 +87,7 @@ class EcwidApp:
 
     async def _handle(self, scope: Scope, receive: Receive) -> Response:
         path: str = scope["path"]
-        if not path.startswith(API_PREFIX):
+        if not path.startswith(API_PREFIX) or "\x00" in path:
             raise errors.resource_not_found()
         store_text, _, rest = path[len(API_PREFIX) :].rstrip("/").partition("/")
         store_id = _store_id(store_text)

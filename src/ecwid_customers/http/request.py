@@ -22,6 +22,20 @@ _JSON_MEDIA_TYPES = frozenset({"application/json", "text/json"})
 _AT_PATH = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 
 
+def _has_nul_escape(body: bytes) -> bool:
+    """Whether the JSON text holds the escape for NUL, ``\\u0000`` (an escaped backslash
+    followed by ``u0000`` is text, not NUL: the backslashes before it are counted)."""
+    start = body.find(b"\\u0000")
+    while start != -1:
+        before = start
+        while before > 0 and body[before - 1] == ord("\\"):
+            before -= 1
+        if (start - before) % 2 == 0:  # an even run before ours: ours escapes, so NUL
+            return True
+        start = body.find(b"\\u0000", start + 1)
+    return False
+
+
 class ClientDisconnected(Exception):
     """The client went away before sending its whole body: there is nobody to answer."""
 
@@ -65,7 +79,11 @@ class Request:
         if self._query is None:
             self._query = parse_qs(self.scope["query_string"].decode("latin-1"))
         values = self._query.get(name)
-        return values[0] if values else None
+        if not values:
+            return None
+        if "\x00" in values[0]:
+            raise errors.wrong_parameter(name, "must not contain NUL characters")
+        return values[0]
 
     async def _body(self) -> bytes:
         limit = self.settings.max_body_size
@@ -92,6 +110,9 @@ class Request:
         if content_type.split(";", 1)[0].strip().lower() not in _JSON_MEDIA_TYPES:
             raise errors.unsupported_media_type()
         body = await self._body()
+        if _has_nul_escape(body):
+            # No database stores NUL in text, and no customer field needs one.
+            raise errors.nul_in_body()
         try:
             return decoder.decode(body)
         except msgspec.DecodeError as error:
