@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test check lint format typecheck docs clean
+.PHONY: run test check lint format typecheck docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ check: lint typecheck
 test: check  ## lint, type-check, then every test (in parallel), on SQLite and PostgreSQL
 	@url=$$(scripts/postgres.sh) || url=""; \
 	ECWID_TEST_POSTGRES_URL="$$url" $(BIN)/pytest -n auto
+
+bench: $(VENV)/.test-deps  ## load the server with wrk and write BENCHMARKS.md (about 15 minutes)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check py-spy==0.4.3
+	$(BIN)/python bench/run.py $(ARGS)
 
 format: $(VENV)/.test-deps
 	$(BIN)/ruff format .

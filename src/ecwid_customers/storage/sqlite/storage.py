@@ -1,8 +1,9 @@
-"""SQLite storage: WAL, ``synchronous=FULL``, one group-committing writer, reads on the caller.
+"""SQLite storage: WAL, ``synchronous=FULL``, one group-committing writer, and readers.
 
-Reads are single indexed lookups that take microseconds, so they run directly on the event
-loop's own connection: a thread hop would cost more than the read. In WAL mode they never wait
-for the writer and always see the last commit.
+Lookups by key (a customer, a token) take microseconds, so they run directly on the event
+loop's own connection: a thread hop would cost more than the read. Searches and listings can
+take longer and run on reader threads so they never hold up other requests. In WAL mode no
+reader waits for the writer, and every read sees the last commit.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ecwid_customers.storage.base import (
 )
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite import customers, groups
+from ecwid_customers.storage.sqlite.readers import ReaderPool
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 
 T = TypeVar("T")
@@ -52,6 +54,7 @@ class SQLiteStorage:
         self.path = path
         self._writer: GroupCommitWriter | None = None
         self._reader: sqlite3.Connection | None = None
+        self._readers: ReaderPool | None = None
         # Parsed store languages and token scopes by their stored text: a handful of distinct
         # values serve every request, so parse each once.
         self._lists: dict[str, tuple[str, ...]] = {}
@@ -74,6 +77,7 @@ class SQLiteStorage:
             setup.close()
         self._reader = self._connect()
         self._reader.execute("PRAGMA query_only = ON")
+        self._readers = ReaderPool(self._connect)
         self._writer = GroupCommitWriter(self._connect)
         self._writer.start()
 
@@ -81,6 +85,9 @@ class SQLiteStorage:
         if self._writer is not None:
             writer, self._writer = self._writer, None
             await asyncio.to_thread(writer.stop)
+        if self._readers is not None:
+            readers, self._readers = self._readers, None
+            await asyncio.to_thread(readers.close)
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -90,6 +97,12 @@ class SQLiteStorage:
         if self._reader is None:
             raise RuntimeError("storage is not open")
         return self._reader
+
+    async def _read_long(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """A query that may take long, on a reader thread (see ``readers.py``)."""
+        if self._readers is None:
+            raise RuntimeError("storage is not open")
+        return await self._readers.run(query)
 
     async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._writer is None:
@@ -135,7 +148,7 @@ class SQLiteStorage:
         return customers.get(self._read, store_id, customer_id)
 
     async def search_customers(self, store_id: int, query: CustomerQuery) -> CustomerPage:
-        return customers.search_page(self._read, store_id, query)
+        return await self._read_long(lambda c: customers.search_page(c, store_id, query))
 
     async def update_customer(
         self,
@@ -156,7 +169,9 @@ class SQLiteStorage:
     async def deleted_customers(
         self, store_id: int, *, since: int, until: int | None, page: Page
     ) -> DeletedPage:
-        return customers.deleted_page(self._read, store_id, since, until, page)
+        return await self._read_long(
+            lambda c: customers.deleted_page(c, store_id, since, until, page)
+        )
 
     # -- customer groups -------------------------------------------------------------------
 

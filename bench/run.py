@@ -1,0 +1,677 @@
+"""``make bench``: load the server on loopback with wrk and write BENCHMARKS.md.
+
+Every point runs the real server (``ecwid-customers serve``) in its own process, on a database
+prepared for it, and reports absolute figures and their ratio to a ceiling measured in the
+same run (``ceiling.py`` on the same uvicorn). Each run checks itself: any non-2xx answer, or a
+create count that does not match the rows stored, fails the point instead of giving a number.
+Loads are bounded in time and use 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+CONNECTIONS = (1, 16, 64)
+STORE = 1003
+
+
+@dataclass
+class Point:
+    name: str
+    connections: int
+    rps: list[float] = field(default_factory=list)
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def median_rps(self) -> float:
+        return statistics.median(self.rps) if self.rps else 0.0
+
+
+# -- processes --------------------------------------------------------------------------------
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (workers), in MB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(child) for child in children.read_text().split()]
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total / 1024
+
+
+class Server:
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.log = tempfile.NamedTemporaryFile(mode="w+", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(
+            args,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+def serve(
+    database: str, port: int, workers: int = 1, token: str = ""
+) -> tuple[Server, str, float]:
+    """Start the server; the token (the one given, else the one it bootstrapped) and the
+    seconds until a request first succeeded."""
+    started = time.perf_counter()
+    server = Server(
+        [
+            str(BIN / "ecwid-customers"),
+            "serve",
+            "--database",
+            database,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ]
+    )
+    deadline = started + 60
+    while time.perf_counter() < deadline:
+        found = re.search(r"Token:\s+(secret_\w+)", server.output())
+        if found:
+            token = found[1]
+        if token:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v3/{STORE}/customers?limit=1",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                if response.status_code == 200:
+                    return server, token, time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+        if server.process.poll() is not None:
+            break
+        time.sleep(0.01)
+    output = server.output()
+    server.stop()
+    raise RuntimeError(f"server did not start:\n{output}")
+
+
+def ceiling(port: int) -> Server:
+    server = Server(
+        [
+            str(BIN / "uvicorn"),
+            "--app-dir",
+            str(HERE),
+            "ceiling:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--no-server-header",
+        ]
+    )
+    for _ in range(200):
+        try:
+            httpx.post(f"http://127.0.0.1:{port}/", content=b"{}")
+            return server
+        except httpx.TransportError:
+            time.sleep(0.02)
+    raise RuntimeError("ceiling app did not start")
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(
+    url: str, script: str, connections: int, seconds: int, env: dict[str, str], pid: int
+) -> dict[str, float]:
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_mb(pid))
+            done.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=True,
+        timeout=seconds + 60,
+    )
+    done.set()
+    sampler.join()
+    out = result.stdout
+    total = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),  # type: ignore[index]
+        "p50": _ms(re.search(r"\s50%\s+(\S+)", out)[1]),  # type: ignore[index]
+        "p99": _ms(re.search(r"\s99%\s+(\S+)", out)[1]),  # type: ignore[index]
+        "requests": float(total),
+        "non2xx": float(non2xx[1]) if non2xx else 0.0,
+        "socket_errors": float(sum(int(g) for g in errors.groups())) if errors else 0.0,
+        "rss_mb": peak[0],
+    }
+
+
+def _count_customers(database: str) -> int:
+    out = subprocess.run(
+        [str(BIN / "ecwid-customers"), "store", "list", "--database", database],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for line in out.splitlines()[1:]:
+        cells = line.split()
+        if cells and cells[0] == str(STORE):
+            return int(cells[-2])
+    return 0
+
+
+def measure(
+    point: Point,
+    url: str,
+    script: str,
+    seconds: int,
+    env: dict[str, str],
+    pid: int,
+    database: str | None = None,
+) -> None:
+    """One run of one point, checked: no errors, and every acknowledged create stored."""
+    before = _count_customers(database) if database else 0
+    result = wrk(url, script, point.connections, seconds, env, pid)
+    if result["non2xx"] or result["socket_errors"]:
+        point.failures.append(
+            f"{result['non2xx']:.0f} non-2xx, {result['socket_errors']:.0f} socket errors"
+        )
+        return
+    if database:
+        stored = _count_customers(database) - before
+        acknowledged = int(result["requests"])
+        # wrk stops with up to one request per connection in flight: stored but not counted.
+        if not acknowledged <= stored <= acknowledged + point.connections:
+            point.failures.append(f"{acknowledged} creates acknowledged, {stored} stored")
+            return
+    point.rps.append(result["rps"])
+    point.p50.append(result["p50"])
+    point.p99.append(result["p99"])
+    point.rss_mb.append(result["rss_mb"])
+
+
+# -- data -------------------------------------------------------------------------------------
+
+_FIRST = ("Ann", "Bob", "Carla", "Dmitri", "Eve", "Farah", "Gus", "Hana", "Ivan", "Jo")
+_LAST = ("Smith", "Lee", "Garcia", "Novak", "Okafor", "Tanaka", "Muller", "Rossi", "Kaur", "Silva")
+
+
+def seed_sqlite(path: Path, count: int) -> None:
+    """``count`` customers written through the storage layer's own insert, in big transactions
+    (the server is not running; only the bulk load skips per-transaction fsync)."""
+    import asyncio
+    import sqlite3
+
+    import msgspec
+
+    from ecwid_customers.domain.create import build_new_customer, draft
+    from ecwid_customers.domain.inputs import BillingPersonInput, CustomerInput
+    from ecwid_customers.domain.models import Store
+    from ecwid_customers.storage.sqlite import customers
+    from ecwid_customers.storage.sqlite.connection import configure
+    from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+
+    storage = SQLiteStorage(path)
+    asyncio.run(storage.open())  # migrates a new file
+    asyncio.run(storage.close())
+    connection = sqlite3.connect(path, isolation_level=None)
+    configure(connection)
+    connection.execute("PRAGMA synchronous = OFF")
+    store = Store(id=STORE, languages=("en",))
+    if not connection.execute("SELECT 1 FROM stores WHERE id = ?", (STORE,)).fetchone():
+        connection.execute(
+            "INSERT INTO stores (id, languages, created_at) VALUES (?, 'en', 0)", (STORE,)
+        )
+    template = build_new_customer(
+        CustomerInput(email="x@example.net", billing_person=BillingPersonInput(name="x")),
+        store=store,
+        now=1_700_000_000,
+    ).customer
+    assert template.billing_person is not None
+    connection.execute("BEGIN")
+    for n in range(count):
+        name = f"{_FIRST[n % 10]} {_LAST[(n // 10) % 10]}{n}"
+        customer = msgspec.structs.replace(
+            template,
+            email=f"user{n}@mail{n % 97}.example",
+            name=name,
+            billing_person=msgspec.structs.replace(template.billing_person, name=name),
+        )
+        customers.create(connection, STORE, draft(customer), 1_700_000_000 + n)
+        if n % 100_000 == 99_999:
+            connection.execute("COMMIT")
+            connection.execute("BEGIN")
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def seed_over_http(port: int, token: str, count: int) -> None:
+    """``count`` customers with the seed's emails, created through the API (for PostgreSQL)."""
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        for n in range(count):
+            name = f"{_FIRST[n % 10]} {_LAST[(n // 10) % 10]}{n}"
+            client.post(
+                f"http://127.0.0.1:{port}/api/v3/{STORE}/customers",
+                json={"email": f"user{n}@mail{n % 97}.example", "billingPerson": {"name": name}},
+            ).raise_for_status()
+
+
+def _token_for(database: str) -> str:
+    out = subprocess.run(
+        [
+            str(BIN / "ecwid-customers"),
+            "token",
+            "create",
+            "--database",
+            database,
+            "--store",
+            str(STORE),
+            "--scopes",
+            "read_customers,create_customers,update_customers",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.strip()
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+def profile_create(port: int, token: str, pid: int, seconds: int, out: Path) -> None:
+    """py-spy samples of the server under the create load: where a create's time goes."""
+    load = subprocess.Popen(
+        [
+            "wrk",
+            "-t1",
+            "-c64",
+            f"-d{seconds + 2}s",
+            "-s",
+            str(HERE / "create.lua"),
+            f"http://127.0.0.1:{port}/api/v3/{STORE}/customers",
+        ],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "TOKEN": token},
+    )
+    time.sleep(1)
+    subprocess.run(
+        [
+            str(BIN / "py-spy"),
+            "record",
+            "--nonblocking",
+            "--threads",
+            "-d",
+            str(seconds),
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "-p",
+            str(pid),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    load.wait()
+
+
+def summarise_profile(raw: Path, top: int = 15) -> str:
+    samples: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, weight_text = line.rpartition(" ")
+        frames = stack.split(";")
+        weight = int(weight_text)
+        total += weight
+        samples[frames[-1]] = samples.get(frames[-1], 0) + weight
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + weight
+    lines = [f"{total} samples", "", "self time:"]
+    for frame, hits in sorted(samples.items(), key=lambda item: -item[1])[:top]:
+        lines.append(f"  {hits / total:6.1%}  {frame}")
+    lines += ["", "inclusive time (our code):"]
+    ours = [(f, c) for f, c in inclusive.items() if "ecwid_customers" in f]
+    for frame, hits in sorted(ours, key=lambda item: -item[1])[:top]:
+        lines.append(f"  {hits / total:6.1%}  {frame}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="repeats of every point")
+    parser.add_argument("--seconds", type=int, default=5, help="length of every load")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="customers in the big store")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL points")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    work = HERE / ".work"
+    work.mkdir(exist_ok=True)
+    points: dict[tuple[str, int], Point] = {}
+    startup: dict[str, list[float]] = {"new database": [], "existing database": []}
+
+    def point(name: str, connections: int) -> Point:
+        return points.setdefault((name, connections), Point(name, connections))
+
+    big = work / "big.db"
+    if not big.exists() or _count_customers(f"sqlite:///{big}") < args.rows:
+        big.unlink(missing_ok=True)
+        print(f"filling a store with {args.rows:,} customers ...", flush=True)
+        seed_sqlite(big, args.rows)
+
+    postgres_server = ""
+    if not args.no_postgres:
+        found = subprocess.run(
+            [str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True
+        )
+        postgres_server = found.stdout.strip()
+        if not postgres_server:
+            print(f"no PostgreSQL, skipping its points: {found.stderr.strip()}", flush=True)
+
+    profile_text = ""
+    for round_number in range(1, args.rounds + 1):
+        print(f"round {round_number} of {args.rounds}", flush=True)
+        # The ceiling: the same uvicorn, reading the same create body, answering a constant.
+        top = ceiling(18100)
+        for connections in CONNECTIONS:
+            measure(
+                point("ceiling", connections),
+                "http://127.0.0.1:18100/",
+                "create.lua",
+                args.seconds,
+                {"TOKEN": "x"},
+                top.process.pid,
+            )
+        top.stop()
+
+        # Creates on a new store (0 rows), checked against the rows stored.
+        fresh = work / "fresh.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{fresh}"
+        server, token, seconds = serve(url, 18101)
+        startup["new database"].append(seconds)
+        base = f"http://127.0.0.1:18101/api/v3/{STORE}/customers"
+        for connections in CONNECTIONS:
+            measure(
+                point("create", connections),
+                base,
+                "create.lua",
+                args.seconds,
+                {"TOKEN": token},
+                server.process.pid,
+                url,
+            )
+        if round_number == 1:
+            raw = work / "profile-create.txt"
+            profile_create(18101, token, server.process.pid, 8, raw)
+            if raw.exists():
+                profile_text = summarise_profile(raw)
+        server.stop()
+
+        # Reads and updates on a store of 1,000 customers.
+        small = work / "small.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{small}{suffix}").unlink(missing_ok=True)
+        seed_sqlite(small, 1000)
+        url = f"sqlite:///{small}"
+        token = _token_for(url)
+        server, _, seconds = serve(url, 18102, token=token)
+        startup["existing database"].append(seconds)
+        env = {"TOKEN": token, "EMAIL_PREFIX": "user"}
+        root = "http://127.0.0.1:18102"
+        for connections in CONNECTIONS:
+            pid = server.process.pid
+            measure(point("get by id", connections), root, "get.lua", args.seconds, env, pid)
+            measure(
+                point("search by email", connections),
+                root,
+                "search_email.lua",
+                args.seconds,
+                env,
+                pid,
+            )
+            measure(
+                point("search by keyword", connections),
+                root,
+                "search_keyword.lua",
+                args.seconds,
+                env,
+                pid,
+            )
+            measure(point("update", connections), root, "update.lua", args.seconds, env, pid)
+        server.stop()
+
+        # The big store: creates and searches among a million customers.
+        url = f"sqlite:///{big}"
+        token = _token_for(url)
+        server, _, _ = serve(url, 18103, token=token)
+        env = {"TOKEN": token, "EMAIL_PREFIX": "user"}
+        root = "http://127.0.0.1:18103"
+        for connections in CONNECTIONS:
+            pid = server.process.pid
+            measure(
+                point(f"create, {args.rows:,} rows", connections),
+                f"{root}/api/v3/{STORE}/customers",
+                "create.lua",
+                args.seconds,
+                env,
+                pid,
+                url,
+            )
+            measure(
+                point(f"search by email, {args.rows:,} rows", connections),
+                root,
+                "search_email.lua",
+                args.seconds,
+                env,
+                pid,
+            )
+            measure(
+                point(f"search by keyword, {args.rows:,} rows", connections),
+                root,
+                "search_keyword.lua",
+                args.seconds,
+                env,
+                pid,
+            )
+        server.stop()
+
+        if postgres_server:
+            for workers in (1, 2):
+                database = postgres_server.rsplit("/", 1)[0] + "/bench_pg"
+                subprocess.run(
+                    [
+                        "psql",
+                        "-q",
+                        postgres_server,
+                        "-c",
+                        "DROP DATABASE IF EXISTS bench_pg WITH (FORCE)",
+                        "-c",
+                        "CREATE DATABASE bench_pg",
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
+                server, token, _ = serve(database, 18104, workers)
+                seed_over_http(18104, token, 1000)
+                env = {"TOKEN": token}
+                root = "http://127.0.0.1:18104"
+                for connections in CONNECTIONS[1:]:
+                    pid = server.process.pid
+                    measure(
+                        point(f"PostgreSQL {workers} process(es): create", connections),
+                        f"{root}/api/v3/{STORE}/customers",
+                        "create.lua",
+                        args.seconds,
+                        env,
+                        pid,
+                        database,
+                    )
+                    measure(
+                        point(f"PostgreSQL {workers} process(es): get by id", connections),
+                        root,
+                        "get.lua",
+                        args.seconds,
+                        env,
+                        pid,
+                    )
+                server.stop()
+
+    report = render(points, startup, profile_text, args)
+    args.out.write_text(report)
+    print(report)
+    failed = [p for p in points.values() if p.failures]
+    for failing in failed:
+        print(
+            f"FAILED {failing.name} c={failing.connections}: {'; '.join(failing.failures)}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def _cell(values: list[float], digits: int = 0) -> str:
+    if not values:
+        return "-"
+    middle = statistics.median(values)
+    if len(values) == 1:
+        return f"{middle:,.{digits}f}"
+    return f"{middle:,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
+
+
+def render(
+    points: dict[tuple[str, int], Point],
+    startup: dict[str, list[float]],
+    profile: str,
+    args: argparse.Namespace,
+) -> str:
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (`bench/run.py --rounds {args.rounds} --seconds {args.seconds}"
+        f" --rows {args.rows}`) on {now}.",
+        "",
+        f"Machine: {_machine()}. The load generator (wrk, 1 thread) shares the machine.",
+        "",
+        "Each cell: the median of the rounds, with the range in brackets. Ratio: median requests/s",
+        "over the ceiling's at the same connection count (the ceiling is an ASGI app that reads",
+        "the body and answers a constant, on the same uvicorn, measured in the same run). Latency",
+        "is wrk's (corrected for coordinated omission). RSS: peak resident memory of the server",
+        "processes. Every run checked that all answers were 2xx and, for creates, that the rows",
+        "stored match the creates acknowledged; a run that failed this has no number.",
+        "",
+        "| scenario | connections | requests/s | ratio to ceiling | p50 ms | p99 ms "
+        "| peak RSS MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for (name, connections), item in points.items():
+        top = points.get(("ceiling", connections))
+        ratio = item.median_rps / top.median_rps if top and top.median_rps else 0.0
+        failed = f" **FAILED: {'; '.join(item.failures)}**" if item.failures else ""
+        lines.append(
+            f"| {name}{failed} | {connections} | {_cell(item.rps)} | {ratio:.2f} | "
+            f"{_cell(item.p50, 2)} | {_cell(item.p99, 2)} | {_cell(item.rss_mb)} |"
+        )
+    lines += ["", "Start of `ecwid-customers serve` to its first successful request, seconds:", ""]
+    for name, values in startup.items():
+        lines.append(f"- {name}: {_cell(values, 2)}")
+    if profile:
+        lines += [
+            "",
+            "## Where a create's time goes",
+            "",
+            "py-spy, 8 s of the create load at 64 connections on a new store:",
+            "",
+            "```text",
+            profile,
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
