@@ -93,9 +93,7 @@ class Server:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-def serve(
-    database: str, port: int, workers: int = 1, token: str = ""
-) -> tuple[Server, str, float]:
+def serve(database: str, port: int, workers: int = 1, token: str = "") -> tuple[Server, str, float]:
     """Start the server; the token (the one given, else the one it bootstrapped) and the
     seconds until a request first succeeded."""
     started = time.perf_counter()

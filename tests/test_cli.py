@@ -173,9 +173,9 @@ def test_suspend_and_resume(url: str) -> None:
 
 
 def test_db_upgrade_and_current(url: str) -> None:
-    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0002)"
+    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0003)"
     first = run("db", "upgrade", "--database", url)
     assert first.exit_code == 0, first.output
-    assert "Upgraded the schema from nothing to 0002." in first.output
-    assert "Already at the newest schema (0002)." in run("db", "upgrade", "--database", url).output
-    assert run("db", "current", "--database", url).output.strip() == "0002 (newest)"
+    assert "Upgraded the schema from nothing to 0003." in first.output
+    assert "Already at the newest schema (0003)." in run("db", "upgrade", "--database", url).output
+    assert run("db", "current", "--database", url).output.strip() == "0003 (newest)"

@@ -77,6 +77,6 @@ def run_server(
     if on_listening is not None:
         on_listening(sock.getsockname()[1])
     if workers > 1:
-        Multiprocess(config, sockets=[sock]).run()  # restarts a worker that dies
+        Multiprocess(config, sockets=[sock]).run()
     else:
         uvicorn.Server(config).run(sockets=[sock])

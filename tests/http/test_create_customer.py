@@ -576,3 +576,35 @@ async def test_password_is_argon2_hashed_on_legacy_sign_in_stores(api: Api) -> N
 async def test_password_is_accepted_but_not_kept_without_legacy_sign_in(api: Api) -> None:
     customer_id = await api.create_ok({"email": "a@example.net", "password": "s3cret"})
     assert await _password_hash(api, api.store_id, customer_id) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "a" * 250 + "@x.io"}, "email"),
+        (
+            {"email": "a@example.net", "billingPerson": {"name": "Ann " + "x" * 300}},
+            "billingPerson.name",
+        ),
+        (
+            {"email": "a@example.net", "shippingAddresses": [{"name": "山" * 256}]},
+            "shippingAddresses[0].name",
+        ),
+    ],
+)
+async def test_overlong_indexed_values_are_400_on_every_engine(
+    api: Api, body: dict[str, Any], field: str
+) -> None:
+    response = await api.create(body)
+    assert_error(response, 400, "WRONG_PARAMETER")
+    assert f"'{field}'" in response.json()["errorMessage"]
+    assert await count_customers(api.storage, api.store_id) == 0
+
+
+async def test_longest_allowed_values_are_stored(api: Api) -> None:
+    email = "a" * 249 + "@x.io"
+    name = "Ann " + "山" * 251
+    customer = await api.get_ok(
+        await api.create_ok({"email": email, "billingPerson": {"name": name}})
+    )
+    assert (len(customer["email"]), customer["name"]) == (254, name)

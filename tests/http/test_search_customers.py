@@ -851,3 +851,29 @@ async def test_search_needs_read_customers_scope(api: Api) -> None:
     assert "ann@x.net" not in response.text
     reader = await make_token(api.storage, api.store_id, (READ_CUSTOMERS,))
     assert (await search(api, bearer=reader))["total"] == 1
+
+
+async def test_non_ascii_address_filters_match_their_own_stored_values(api: Api) -> None:
+    body = {
+        "email": "greek@example.net",
+        "shippingAddresses": [{"city": "ΑΘΗΝΑ", "companyName": "Ölwerk", "postalCode": "ÅB12"}],
+    }
+    customer_id = await api.create_ok(body)
+    for params in (
+        {"city": "αθηνα"},
+        {"city": "ΑΘΗΝΑ"},
+        {"companyName": "ölw"},
+        {"postalCode": "åb"},
+    ):
+        assert await found(api, **params) == [customer_id], params
+
+
+async def test_name_sort_is_by_code_point_on_every_engine(api: Api) -> None:
+    names = ["a_b", "a-c", "ab", "Zed", "émile", "a b"]
+    ids = {
+        name: await api.create_ok({"email": f"{n}@example.net", "billingPerson": {"name": name}})
+        for n, name in enumerate(names)
+    }
+    got = await found(api, sortBy="NAME_ASC")
+    # By code point of the lower-cased name: ' ' < '-' < '_' < 'b' < 'z' < 'é'.
+    assert got == [ids[n] for n in ("a b", "a-c", "a_b", "ab", "Zed", "émile")]

@@ -11,6 +11,8 @@ from ecwid_customers.domain import geo
 from ecwid_customers.domain.inputs import BillingPersonInput, ShippingAddressInput
 from ecwid_customers.domain.models import BillingPerson, ShippingAddress
 
+MAX_NAME_LENGTH = 255
+
 AddressInput = TypeVar("AddressInput", BillingPersonInput, ShippingAddressInput)
 
 
@@ -44,6 +46,9 @@ def _address_fields(sent: BillingPersonInput, field: str) -> dict[str, str | Non
     client sent is kept only when there is no code to derive it from.
     """
     sent = without_blanks(sent)
+    if sent.name is not None and len(sent.name) > MAX_NAME_LENGTH:
+        # Names are indexed for search and sorting; no real name comes near this.
+        raise errors.wrong_parameter(f"{field}.name", f"longer than {MAX_NAME_LENGTH} characters")
     country_code, country_name = sent.country_code, sent.country_name
     state_code, state_name = sent.state_or_province_code, sent.state_or_province_name
     if country_code is not None:

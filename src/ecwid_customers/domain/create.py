@@ -22,6 +22,8 @@ from ecwid_customers.domain.models import (
     Store,
 )
 
+MAX_EMAIL_LENGTH = 254
+
 
 def email_key(email: str) -> str:
     """The form in which emails are compared for uniqueness: trimmed, lower-case (Q6)."""
@@ -32,9 +34,12 @@ def checked_email(email: str | None) -> str:
     email = (email or "").strip()
     if not email:
         raise errors.field_absent("Customer.email")
-    # Deliberately lenient (Q21): only reject what cannot be an address at all.
+    # Deliberately lenient (Q21): only reject what cannot be an address at all, or what is
+    # longer than any address can be (RFC 5321 allows 254 characters).
     if "@" not in email:
         raise errors.wrong_parameter("email", "not an email address")
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise errors.wrong_parameter("email", f"longer than {MAX_EMAIL_LENGTH} characters")
     return email
 
 

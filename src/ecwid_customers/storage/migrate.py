@@ -14,7 +14,7 @@ from typing import Any
 from ecwid_customers.storage.urls import sqlite_path
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 # Several processes may start at once against one PostgreSQL: one migrates, the others wait.
 _PG_MIGRATION_LOCK = 0x6563_7769_6400
 
@@ -56,6 +56,9 @@ def upgrade(url: str, revision: str = "head") -> None:
                     sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"),
                     {"key": _PG_MIGRATION_LOCK},
                 )
+                # A migration waiting on a busy table would queue every request behind it:
+                # give up instead, and say so.
+                connection.execute(sqlalchemy.text("SET LOCAL lock_timeout = '10s'"))
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     finally:

@@ -98,7 +98,7 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
     ):
         if bound is not None:
             add(f"c.{column} {operator} {{0}}", bound)
-    # lower() folds Unicode in a UTF8 database, as Python's str.lower() folded the filter.
+    # Both sides go through PostgreSQL's lower(), so a stored value always matches itself.
     for key, wanted in (
         ("lang", query.lang),
         ("b2b_b2c", query.b2b_b2c),
@@ -107,7 +107,7 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
         ("electronicInvoiceSdiCode", query.electronic_invoice_sdi_code),
     ):
         if wanted is not None:
-            add(f"lower(c.doc->>'{key}') = {{0}}", wanted)
+            add(f"lower(c.doc->>'{key}') = lower({{0}})", wanted)
     for key, flag in (
         ("acceptMarketing", query.accept_marketing),
         ("taxExempt", query.tax_exempt),
@@ -123,13 +123,13 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
         if term is not None:
             add(
                 f"EXISTS (SELECT 1 FROM {_ADDRESSES} "
-                f"WHERE strpos(lower(a.value->>'{key}'), {{0}}) > 0)",
+                f"WHERE strpos(lower(a.value->>'{key}'), lower({{0}})) > 0)",
                 term,
             )
     if query.state_or_province_code is not None:
         add(
             f"EXISTS (SELECT 1 FROM {_ADDRESSES} "
-            "WHERE lower(a.value->>'stateOrProvinceCode') = {0})",
+            "WHERE lower(a.value->>'stateOrProvinceCode') = lower({0}))",
             query.state_or_province_code,
         )
     if query.country_codes is not None:
@@ -141,12 +141,12 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
     if query.phone is not None:
         # A phone anywhere: billing, any shipping address, any PHONE contact.
         add(
-            "(strpos(lower(c.doc->'billingPerson'->>'phone'), {0}) > 0"
+            "(strpos(lower(c.doc->'billingPerson'->>'phone'), lower({0})) > 0"
             f" OR EXISTS (SELECT 1 FROM {_ADDRESSES}"
-            " WHERE strpos(lower(a.value->>'phone'), {0}) > 0)"
+            " WHERE strpos(lower(a.value->>'phone'), lower({0})) > 0)"
             " OR EXISTS (SELECT 1 FROM jsonb_array_elements(c.doc->'contacts') k(value)"
             " WHERE k.value->>'type' = 'PHONE'"
-            " AND strpos(lower(k.value->>'contact'), {0}) > 0))",
+            " AND strpos(lower(k.value->>'contact'), lower({0})) > 0))",
             query.phone,
         )
     plan.order = _order_by(query)
