@@ -10,7 +10,9 @@ Loads are bounded in time and use 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
+import json
 import os
 import platform
 import re
@@ -586,6 +588,17 @@ def main(argv: list[str]) -> int:
                     )
                 server.stop()
 
+    # The raw figures, so that the report can be written again without measuring again.
+    (work / "results.json").write_text(
+        json.dumps(
+            {
+                "points": [dataclasses.asdict(p) for p in points.values()],
+                "startup": startup,
+                "profile": profile_text,
+            },
+            indent=1,
+        )
+    )
     report = render(points, startup, profile_text, args)
     args.out.write_text(report)
     print(report)
@@ -618,6 +631,46 @@ def _cell(values: list[float], digits: int = 0) -> str:
     if len(values) == 1:
         return f"{middle:,.{digits}f}"
     return f"{middle:,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
+
+
+def _ratio(points: dict[tuple[str, int], Point], name: str, base: str, connections: int) -> float:
+    top, item = points.get((base, connections)), points.get((name, connections))
+    if not top or not item or not top.median_rps:
+        return 0.0
+    return item.median_rps / top.median_rps
+
+
+def targets(
+    points: dict[tuple[str, int], Point], startup: dict[str, list[float]], rows: int
+) -> list[str]:
+    """The targets of the benchmark issue, each with the figure measured and met / missed."""
+    big = f"{rows:,} rows"
+    checks: list[tuple[str, float, bool, str]] = []
+    for connections in (16, 64):
+        ratio = _ratio(points, "create", "ceiling", connections)
+        checks.append((f"create >= 40% of ceiling at {connections}", ratio, ratio >= 0.4, "{:.2f}"))
+    create_64 = points.get(("create", 64))
+    p99 = statistics.median(create_64.p99) if create_64 and create_64.p99 else float("inf")
+    checks.append(("create p99 < 25 ms at 64", p99, p99 < 25, "{:.1f} ms"))
+    worst_get = min(_ratio(points, "get by id", "ceiling", c) for c in CONNECTIONS)
+    checks.append(("get by id >= 60% of ceiling", worst_get, worst_get >= 0.6, "{:.2f} (lowest)"))
+    email = [statistics.median(p.p50) for (n, c), p in points.items()
+             if n == f"search by email, {big}" and p.p50]  # fmt: skip
+    worst_email = max(email) if email else float("inf")
+    checks.append((f"search by email on {big}: p50 < 5 ms", worst_email, worst_email < 5,
+                   "{:.2f} ms (highest)"))  # fmt: skip
+    growth = min((_ratio(points, f"create, {big}", "create", c) for c in CONNECTIONS), default=0.0)
+    checks.append((f"create on {big} >= 90% of empty store", growth, growth >= 0.9,
+                   "{:.2f} (lowest)"))  # fmt: skip
+    rss = max((max(p.rss_mb) for p in points.values() if p.rss_mb and p.name != "ceiling"
+               and not p.name.startswith("PostgreSQL")), default=0.0)  # fmt: skip
+    checks.append(("server RSS < 150 MB (SQLite, one process)", rss, rss < 150, "{:.0f} MB"))
+    start = statistics.median(startup["existing database"]) if startup["existing database"] else 9.0
+    checks.append(("start to first request < 1 s", start, start < 1, "{:.2f} s"))
+    return [
+        f"- {'met' if ok else '**missed**'}: {what}: {template.format(value)}"
+        for what, value, ok, template in checks
+    ]
 
 
 def render(
@@ -657,6 +710,9 @@ def render(
     lines += ["", "Start of `ecwid-customers serve` to its first successful request, seconds:", ""]
     for name, values in startup.items():
         lines.append(f"- {name}: {_cell(values, 2)}")
+    lines += ["", "## Targets", "", *targets(points, startup, args.rows), "",
+              "Why the targets that are missed are missed, and what the profile shows:",
+              "[bench/README.md](bench/README.md)."]  # fmt: skip
     if profile:
         lines += [
             "",
