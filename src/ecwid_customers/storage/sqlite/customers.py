@@ -61,21 +61,29 @@ def get(connection: sqlite3.Connection, store_id: int, customer_id: int) -> Cust
 def search_page(
     connection: sqlite3.Connection, store_id: int, query: CustomerQuery
 ) -> CustomerPage:
-    all_customers: int = connection.execute(
-        "SELECT customer_count FROM stores WHERE id = ?", (store_id,)
-    ).fetchone()[0]
     plan = search.plan(store_id, query)
-    if query.filters_anything:
-        total: int = connection.execute(
-            f"SELECT count(*) FROM {plan.source} WHERE {plan.condition}", plan.all_params
+    page = query.page
+    # One read transaction: the total, the count and the page come from one snapshot.
+    connection.execute("BEGIN")
+    try:
+        all_customers: int = connection.execute(
+            "SELECT customer_count FROM stores WHERE id = ?", (store_id,)
         ).fetchone()[0]
-    else:
-        total = all_customers
-    rows = connection.execute(
-        f"SELECT {_READ_COLUMNS} FROM {plan.source} {_GROUP_JOIN} WHERE {plan.condition} "
-        f"ORDER BY {plan.order} LIMIT ? OFFSET ?",
-        (*plan.all_params, query.page.limit, query.page.offset),
-    ).fetchall()
+        rows = connection.execute(
+            f"SELECT {_READ_COLUMNS} FROM {plan.source} {_GROUP_JOIN} WHERE {plan.condition} "
+            f"ORDER BY {plan.order} LIMIT ? OFFSET ?",
+            (*plan.all_params, page.limit, page.offset),
+        ).fetchall()
+        if not query.filters_anything:
+            total = all_customers
+        elif len(rows) < page.limit and (rows or page.offset == 0):
+            total = page.offset + len(rows)  # the page holds the last match: no count needed
+        else:
+            total = connection.execute(
+                f"SELECT count(*) FROM {plan.source} WHERE {plan.condition}", plan.all_params
+            ).fetchone()[0]
+    finally:
+        connection.execute("COMMIT")
     return CustomerPage(
         total=total, all_customers=all_customers, items=[_customer(r) for r in rows]
     )
