@@ -77,6 +77,37 @@ class CustomerQuery(msgspec.Struct, frozen=True, kw_only=True):
     sort_by: SortBy = "NAME_ASC"
     page: Page = Page(offset=0, limit=MAX_LIMIT)
 
+    # Filters on values of the customer document, named by their key there; each engine turns
+    # these lists into its own SQL, so both apply exactly the same filters.
+
+    @property
+    def exact_fields(self) -> list[tuple[str, str]]:
+        """Top-level keys that must equal the value, case-insensitively (Q33)."""
+        pairs = (
+            ("lang", self.lang),
+            ("b2b_b2c", self.b2b_b2c),
+            ("fiscalCode", self.fiscal_code),
+            ("electronicInvoicePecEmail", self.electronic_invoice_pec_email),
+            ("electronicInvoiceSdiCode", self.electronic_invoice_sdi_code),
+        )
+        return [(key, value) for key, value in pairs if value is not None]
+
+    @property
+    def flag_fields(self) -> list[tuple[str, bool]]:
+        """Boolean keys; a customer with no value matches neither true nor false (Q34)."""
+        pairs = (("acceptMarketing", self.accept_marketing), ("taxExempt", self.tax_exempt))
+        return [(key, value) for key, value in pairs if value is not None]
+
+    @property
+    def address_substrings(self) -> list[tuple[str, str]]:
+        """Shipping-address keys of which some address must contain the value."""
+        pairs = (
+            ("city", self.city),
+            ("postalCode", self.postal_code),
+            ("companyName", self.company_name),
+        )
+        return [(key, value) for key, value in pairs if value is not None]
+
     @property
     def filters_anything(self) -> bool:
         defaults = CustomerQuery(sort_by=self.sort_by, page=self.page)

@@ -99,33 +99,16 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
         if bound is not None:
             add(f"c.{column} {operator} {{0}}", bound)
     # Both sides go through PostgreSQL's lower(), so a stored value always matches itself.
-    for key, wanted in (
-        ("lang", query.lang),
-        ("b2b_b2c", query.b2b_b2c),
-        ("fiscalCode", query.fiscal_code),
-        ("electronicInvoicePecEmail", query.electronic_invoice_pec_email),
-        ("electronicInvoiceSdiCode", query.electronic_invoice_sdi_code),
-    ):
-        if wanted is not None:
-            add(f"lower(c.doc->>'{key}') = lower({{0}})", wanted)
-    for key, flag in (
-        ("acceptMarketing", query.accept_marketing),
-        ("taxExempt", query.tax_exempt),
-    ):
-        if flag is not None:
-            # Customers with no value at all match neither true nor false (Q34): NULL = x.
-            add(f"(c.doc->>'{key}')::boolean = {{0}}", flag)
-    for key, term in (
-        ("city", query.city),
-        ("postalCode", query.postal_code),
-        ("companyName", query.company_name),
-    ):
-        if term is not None:
-            add(
-                f"EXISTS (SELECT 1 FROM {_ADDRESSES} "
-                f"WHERE strpos(lower(a.value->>'{key}'), lower({{0}})) > 0)",
-                term,
-            )
+    for key, wanted in query.exact_fields:
+        add(f"lower(c.doc->>'{key}') = lower({{0}})", wanted)
+    for key, flag in query.flag_fields:
+        add(f"(c.doc->>'{key}')::boolean = {{0}}", flag)  # a missing value is NULL
+    for key, term in query.address_substrings:
+        add(
+            f"EXISTS (SELECT 1 FROM {_ADDRESSES} "
+            f"WHERE strpos(lower(a.value->>'{key}'), lower({{0}})) > 0)",
+            term,
+        )
     if query.state_or_province_code is not None:
         add(
             f"EXISTS (SELECT 1 FROM {_ADDRESSES} "

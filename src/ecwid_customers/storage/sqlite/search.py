@@ -121,33 +121,16 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
         if bound is not None:
             add(f"c.{column} {operator} ?", bound)
             plan.selective = plan.selective or not date_sort
-    for path, wanted in (
-        ("$.lang", query.lang),
-        ("$.b2b_b2c", query.b2b_b2c),
-        ("$.fiscalCode", query.fiscal_code),
-        ("$.electronicInvoicePecEmail", query.electronic_invoice_pec_email),
-        ("$.electronicInvoiceSdiCode", query.electronic_invoice_sdi_code),
-    ):
-        if wanted is not None:
-            add(f"py_lower(json_extract(c.doc, '{path}')) = ?", wanted)
-    for path, flag in (
-        ("$.acceptMarketing", query.accept_marketing),
-        ("$.taxExempt", query.tax_exempt),
-    ):
-        if flag is not None:
-            # Customers with no value at all match neither true nor false (Q34).
-            add(f"json_extract(c.doc, '{path}') = ?", int(flag))
-    for key, term in (
-        ("city", query.city),
-        ("postalCode", query.postal_code),
-        ("companyName", query.company_name),
-    ):
-        if term is not None:
-            add(
-                f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
-                f"WHERE instr(py_lower(json_extract(a.value, '$.{key}')), ?) > 0)",
-                term,
-            )
+    for key, wanted in query.exact_fields:
+        add(f"py_lower(json_extract(c.doc, '$.{key}')) = ?", wanted)
+    for key, flag in query.flag_fields:
+        add(f"json_extract(c.doc, '$.{key}') = ?", int(flag))  # a missing value is NULL
+    for key, term in query.address_substrings:
+        add(
+            f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
+            f"WHERE instr(py_lower(json_extract(a.value, '$.{key}')), ?) > 0)",
+            term,
+        )
     if query.state_or_province_code is not None:
         add(
             f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
