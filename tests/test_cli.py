@@ -173,9 +173,21 @@ def test_suspend_and_resume(url: str) -> None:
 
 
 def test_db_upgrade_and_current(url: str) -> None:
-    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0003)"
+    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0004)"
     first = run("db", "upgrade", "--database", url)
     assert first.exit_code == 0, first.output
-    assert "Upgraded the schema from nothing to 0003." in first.output
-    assert "Already at the newest schema (0003)." in run("db", "upgrade", "--database", url).output
-    assert run("db", "current", "--database", url).output.strip() == "0003 (newest)"
+    assert "Upgraded the schema from nothing to 0004." in first.output
+    assert "Already at the newest schema (0004)." in run("db", "upgrade", "--database", url).output
+    assert run("db", "current", "--database", url).output.strip() == "0004 (newest)"
+
+
+def test_store_rate_limit(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "42")
+    assert (
+        "Store 42: rate limit 10."
+        in run("store", "rate-limit", "--database", url, "42", "10").output
+    )
+    assert run("store", "rate-limit", "--database", url, "42", "off").exit_code == 0
+    assert run("store", "rate-limit", "--database", url, "42", "server").exit_code == 0
+    assert run("store", "rate-limit", "--database", url, "42", "-3").exit_code == 2
+    assert run("store", "rate-limit", "--database", url, "9", "10").exit_code == 1

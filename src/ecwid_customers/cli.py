@@ -113,6 +113,13 @@ def main() -> None:
     is_flag=True,
     help="PUT/DELETE customer need only update_customers, as in Ecwid's older docs.",
 )
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    metavar="PER_MINUTE",
+    help="Answer 429 RATE_LIMITED past this many requests per minute per token (Ecwid: 600). "
+    "Off by default; a store's own limit wins.",
+)
 @click.option("--access-log", is_flag=True, help="Log one line per request.")
 @click.option(
     "--log-level",
@@ -128,6 +135,7 @@ def serve(
     allow_query_token: bool,
     max_body_size: int,
     update_scope_only: bool,
+    rate_limit: int | None,
     access_log: bool,
     log_level: str,
 ) -> None:
@@ -146,6 +154,7 @@ def serve(
         allow_query_token=allow_query_token,
         max_body_size=max_body_size,
         update_scope_only=update_scope_only,
+        rate_limit=rate_limit,
     )
     run_server(
         database_url,
@@ -260,6 +269,30 @@ def store_list(database_url: str) -> None:
             for item in summaries
         ],
     )
+
+
+@store.command("rate-limit")
+@database_option
+@click.argument("store_id", type=int)
+@click.argument("limit", metavar="PER_MINUTE|off|server")
+def store_rate_limit(database_url: str, store_id: int, limit: str) -> None:
+    """Set the store's rate limit: requests per minute per token, `off`, or `server` (follow
+    `serve --rate-limit`)."""
+    value: int | None
+    if limit == "server":
+        value = None
+    elif limit == "off":
+        value = 0
+    elif limit.isdigit() and int(limit) > 0:
+        value = int(limit)
+    else:
+        raise click.BadParameter("a positive number, off or server", param_hint="PER_MINUTE")
+    changed = with_storage(
+        database_url, lambda storage: storage.set_store_rate_limit(store_id, value)
+    )
+    if not changed:
+        raise click.ClickException(f"store {store_id} does not exist")
+    click.echo(f"Store {store_id}: rate limit {limit}.")
 
 
 @store.command("suspend")

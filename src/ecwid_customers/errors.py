@@ -18,6 +18,7 @@ class EcwidError(Exception):
     status: int
     code: str
     message: str
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -77,6 +78,18 @@ def store_is_suspended() -> EcwidError:
 def not_available_on_current_plan() -> EcwidError:
     return EcwidError(
         402, "NOT_AVAILABLE_ON_CURRENT_PLAN", "This feature is not available on the store's plan"
+    )
+
+
+# -- 429 ---------------------------------------------------------------------------------------
+
+
+def rate_limited(retry_after: int) -> EcwidError:
+    return EcwidError(
+        429,
+        "RATE_LIMITED",
+        "Too many requests: the token's limit is used up",
+        headers=((b"retry-after", str(retry_after).encode()),),
     )
 
 

@@ -51,6 +51,10 @@ async def test_every_error_path_has_ecwid_shape(api: Api) -> None:
     await make_store(api.storage, 4004)
     suspended = await make_token(api.storage, 4004)
     assert await api.storage.set_store_suspended(4004, True)
+    await make_store(api.storage, 5005)
+    limited = await make_token(api.storage, 5005)
+    assert await api.storage.set_store_rate_limit(5005, 1)
+    await api.client.get(api.url("customers", store_id=5005), headers=api.auth(limited))
     read_only = await make_token(api.storage, api.store_id, (READ_CUSTOMERS,))
     public = await make_token(api.storage, api.store_id, token="public_" + "p" * 32)
     existing = await api.create_ok({"email": "taken@example.net"})
@@ -97,6 +101,8 @@ async def test_every_error_path_has_ecwid_shape(api: Api) -> None:
          {"params": {"responseFields": "a("}, "headers": auth}, 400, "WRONG_PARAMETER"),
         ("bad sortBy", "GET", api.url(), {"params": {"sortBy": "x"}, "headers": auth},
          400, "WRONG_PARAMETER"),
+        ("rate limited", "GET", api.url("customers", store_id=5005),
+         {"headers": api.auth(limited)}, 429, "RATE_LIMITED"),
         ("suspended store", "GET", api.url("customers", store_id=4004),
          {"headers": api.auth(suspended)}, 402, "STORE_IS_SUSPENDED"),
         ("plan without groups", "GET", api.url("customer_groups", store_id=3003),

@@ -159,6 +159,8 @@ class Store(msgspec.Struct, kw_only=True, frozen=True):
     customer_groups_enabled: bool = True
     # A suspended store answers 402 to every call (spec 2.4).
     suspended: bool = False
+    # Requests per minute per token before 429; None follows the server, 0 turns it off.
+    rate_limit: int | None = None
 
 
 class CustomerGroup(_Model, kw_only=True):

@@ -16,7 +16,8 @@ from ecwid_customers import errors
 from ecwid_customers.config import Settings
 from ecwid_customers.domain import geo
 from ecwid_customers.domain.clock import Clock, SystemClock
-from ecwid_customers.domain.models import TokenGrant
+from ecwid_customers.domain.models import Store, TokenGrant
+from ecwid_customers.domain.ratelimit import RateLimiter
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.http import routes
 from ecwid_customers.http.asgi import Receive, Scope, Send
@@ -48,6 +49,7 @@ class EcwidApp:
         self.storage = storage
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
+        self.rate_limiter = RateLimiter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -101,6 +103,7 @@ class EcwidApp:
             raise errors.invalid_api_token()
         if access.store.suspended:
             raise errors.store_is_suspended()
+        self._check_rate(access.store, token)
         # Routes only after authentication: a caller without a token learns nothing of them.
         candidates = routes.match(rest.split("/"))
         if not candidates:
@@ -127,6 +130,14 @@ class EcwidApp:
             clock=self.clock,
         )
         return await route.view(request)
+
+    def _check_rate(self, store: Store, token: str | None) -> None:
+        """Spec 2.4 step 4: after the store and token, before scopes."""
+        limit = store.rate_limit if store.rate_limit is not None else self.settings.rate_limit
+        if limit and token:
+            wait = self.rate_limiter.retry_after(hash_token(token), limit)
+            if wait is not None:
+                raise errors.rate_limited(wait)
 
     def _token(self, scope: Scope) -> str | None:
         authorization = header(scope, b"authorization")

@@ -27,7 +27,8 @@ def json_response(content: Any, status: int = 200) -> Response:
 
 
 def error_response(error: EcwidError) -> Response:
-    return Response(error.status, _encode({"errorMessage": error.message, "errorCode": error.code}))
+    body = _encode({"errorMessage": error.message, "errorCode": error.code})
+    return Response(error.status, body, error.headers)
 
 
 async def send_response(send: Send, response: Response) -> None:

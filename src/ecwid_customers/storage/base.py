@@ -184,6 +184,10 @@ class Storage(Protocol):
         """Suspend or resume a store; ``False`` when there is no such store."""
         ...
 
+    async def set_store_rate_limit(self, store_id: int, limit: int | None) -> bool:
+        """Requests per minute per token (0: none; ``None``: the server's setting)."""
+        ...
+
     async def list_stores(self) -> list[StoreSummary]: ...
 
     async def create_token(

@@ -54,14 +54,15 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def _store(store_id: int, row: Row, start: int) -> Store:
-    """A store from ``languages, legacy_sign_in, customer_groups_enabled, suspended`` at
-    ``row[start:]``."""
+    """A store from ``languages, legacy_sign_in, customer_groups_enabled, suspended,
+    rate_limit`` at ``row[start:]``."""
     return Store(
         id=store_id,
         languages=_split(row[start]),
         legacy_sign_in=row[start + 1],
         customer_groups_enabled=row[start + 2],
         suspended=row[start + 3],
+        rate_limit=row[start + 4],
     )
 
 
@@ -146,7 +147,7 @@ class PostgresStorage:
         row = await self._read(
             lambda c: c.fetchrow(
                 "SELECT s.languages, s.legacy_sign_in, s.customer_groups_enabled, s.suspended, "
-                "t.kind, t.scopes "
+                "s.rate_limit, t.kind, t.scopes "
                 "FROM stores s "
                 "LEFT JOIN tokens t ON t.store_id = s.id AND t.token_hash = $2 "
                 "AND t.revoked_at IS NULL WHERE s.id = $1",
@@ -162,10 +163,11 @@ class PostgresStorage:
             legacy_sign_in=row[1],
             customer_groups_enabled=row[2],
             suspended=row[3],
+            rate_limit=row[4],
         )
         grant = None
-        if row[4] is not None:
-            grant = TokenGrant(store=store, kind=row[4], scopes=frozenset(self._list(row[5])))
+        if row[5] is not None:
+            grant = TokenGrant(store=store, kind=row[5], scopes=frozenset(self._list(row[6])))
         return Access(store=store, grant=grant)
 
     async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
@@ -269,13 +271,14 @@ class PostgresStorage:
         async def work(connection: Connection) -> bool:
             inserted = await connection.fetchval(
                 "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, "
-                "suspended, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
+                "suspended, rate_limit, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
                 "ON CONFLICT (id) DO NOTHING RETURNING 1",
                 store.id,
                 ",".join(store.languages),
                 store.legacy_sign_in,
                 store.customer_groups_enabled,
                 store.suspended,
+                store.rate_limit,
                 now,
             )
             return inserted is not None
@@ -292,18 +295,27 @@ class PostgresStorage:
 
         return await self._write(work)
 
+    async def set_store_rate_limit(self, store_id: int, limit: int | None) -> bool:
+        async def work(connection: Connection) -> bool:
+            changed = await connection.fetchval(
+                "UPDATE stores SET rate_limit = $2 WHERE id = $1 RETURNING 1", store_id, limit
+            )
+            return changed is not None
+
+        return await self._write(work)
+
     async def list_stores(self) -> list[StoreSummary]:
         rows = await self._read(
             lambda c: c.fetch(
                 "SELECT s.id, s.languages, s.legacy_sign_in, s.customer_groups_enabled, "
-                "s.suspended, s.customer_count, "
+                "s.suspended, s.rate_limit, s.customer_count, "
                 "(SELECT count(*) FROM tokens t "
                 "WHERE t.store_id = s.id AND t.revoked_at IS NULL) "
                 "FROM stores s ORDER BY s.id"
             )
         )
         return [
-            StoreSummary(store=_store(row[0], row, 1), customers=row[5], tokens=row[6])
+            StoreSummary(store=_store(row[0], row, 1), customers=row[6], tokens=row[7])
             for row in rows
         ]
 

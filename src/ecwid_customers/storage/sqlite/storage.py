@@ -120,7 +120,7 @@ class SQLiteStorage:
     async def access(self, store_id: int, token_hash: bytes | None) -> Access:
         row = self._read.execute(
             "SELECT s.languages, s.legacy_sign_in, s.customer_groups_enabled, s.suspended, "
-            "t.kind, t.scopes "
+            "s.rate_limit, t.kind, t.scopes "
             "FROM stores s "
             "LEFT JOIN tokens t ON t.store_id = s.id AND t.token_hash = ? "
             "AND t.revoked_at IS NULL WHERE s.id = ?",
@@ -128,13 +128,14 @@ class SQLiteStorage:
         ).fetchone()
         if row is None:
             return Access(store=None, grant=None)
-        languages, legacy_sign_in, groups_enabled, suspended, kind, scopes = row
+        languages, legacy_sign_in, groups_enabled, suspended, rate_limit, kind, scopes = row
         store = Store(
             id=store_id,
             languages=self._list(languages),
             legacy_sign_in=bool(legacy_sign_in),
             customer_groups_enabled=bool(groups_enabled),
             suspended=bool(suspended),
+            rate_limit=rate_limit,
         )
         grant = None
         if kind is not None:
@@ -232,13 +233,14 @@ class SQLiteStorage:
             try:
                 connection.execute(
                     "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, "
-                    "suspended, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "suspended, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         store.id,
                         ",".join(store.languages),
                         store.legacy_sign_in,
                         store.customer_groups_enabled,
                         store.suspended,
+                        store.rate_limit,
                         now,
                     ),
                 )
@@ -257,10 +259,20 @@ class SQLiteStorage:
 
         return await self._write(work)
 
+    async def set_store_rate_limit(self, store_id: int, limit: int | None) -> bool:
+        def work(connection: sqlite3.Connection) -> bool:
+            return bool(
+                connection.execute(
+                    "UPDATE stores SET rate_limit = ? WHERE id = ?", (limit, store_id)
+                ).rowcount
+            )
+
+        return await self._write(work)
+
     async def list_stores(self) -> list[StoreSummary]:
         rows = self._read.execute(
             "SELECT s.id, s.languages, s.legacy_sign_in, s.customer_groups_enabled, "
-            "s.suspended, s.customer_count, "
+            "s.suspended, s.rate_limit, s.customer_count, "
             "(SELECT count(*) FROM tokens t WHERE t.store_id = s.id AND t.revoked_at IS NULL) "
             "FROM stores s ORDER BY s.id"
         ).fetchall()
@@ -272,9 +284,10 @@ class SQLiteStorage:
                     legacy_sign_in=bool(row[2]),
                     customer_groups_enabled=bool(row[3]),
                     suspended=bool(row[4]),
+                    rate_limit=row[5],
                 ),
-                customers=row[5],
-                tokens=row[6],
+                customers=row[6],
+                tokens=row[7],
             )
             for row in rows
         ]
