@@ -26,6 +26,9 @@ from tests.support.servers import Server, start
 
 BACKENDS = ("sqlite", "postgresql")
 
+# pytester runs a user-like test suite against the pytest plugin (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def launch() -> Iterator[Callable[..., Server]]:
