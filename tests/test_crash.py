@@ -1,5 +1,5 @@
-"""A 200 means committed: kill the server with SIGKILL in the middle of a create load, start
-it again, and find every acknowledged customer intact and no half-written one."""
+"""A 200 means committed: stop the server (SIGKILL, or SIGTERM) in the middle of a create load,
+start it again, and find every acknowledged customer intact and no half-written one."""
 
 from __future__ import annotations
 
@@ -97,3 +97,32 @@ def test_sigkill_loses_no_acknowledged_create(
                 assert item["name"].startswith("Crash Test")
                 assert len(item["contacts"]) == 2
             offset += 100
+
+
+def test_sigterm_finishes_accepted_requests_and_loses_nothing(
+    launch: Callable[..., Server], database_url: str
+) -> None:
+    server = launch(database_url)
+    token = bootstrap_token(server)
+    stop = threading.Event()
+    acknowledged: dict[int, str] = {}
+    load = threading.Thread(target=_load, args=(server, token, stop, acknowledged))
+    load.start()
+    deadline = time.monotonic() + 10
+    while len(acknowledged) < 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    code = server.stop(signal.SIGTERM)  # graceful: stop accepting, finish what is in flight
+    stop.set()
+    load.join()
+    assert code in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in server.output
+    assert "Traceback" not in server.output
+
+    restarted = launch(database_url)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        total = http.get(f"{restarted.base()}/customers", params={"limit": 1}).json()["total"]
+        assert total >= len(acknowledged)
+        for customer_id, email in acknowledged.items():
+            response = http.get(f"{restarted.base()}/customers/{customer_id}")
+            assert response.status_code == 200, (customer_id, response.text)
+            assert response.json()["email"] == email
