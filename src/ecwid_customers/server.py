@@ -72,8 +72,10 @@ def run_server(
         )
     else:
         config = uvicorn.Config(EcwidApp(open_storage(database_url), settings), **options)
-    # Bind first, so the port we announce is the one we hold, even when the OS picked it.
+    # Bind and listen first, so the port we announce is the one we hold (even when the OS
+    # picked it) and connections made right away wait in the backlog instead of being refused.
     sock = config.bind_socket()
+    sock.listen(config.backlog)
     if on_listening is not None:
         on_listening(sock.getsockname()[1])
     if workers > 1:
