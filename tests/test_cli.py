@@ -190,4 +190,6 @@ def test_store_rate_limit(url: str) -> None:
     assert run("store", "rate-limit", "--database", url, "42", "off").exit_code == 0
     assert run("store", "rate-limit", "--database", url, "42", "server").exit_code == 0
     assert run("store", "rate-limit", "--database", url, "42", "-3").exit_code == 2
+    assert run("store", "rate-limit", "--database", url, "42", "\u00b2").exit_code == 2
+    assert run("store", "rate-limit", "--database", url, "42", "9" * 20).exit_code == 2
     assert run("store", "rate-limit", "--database", url, "9", "10").exit_code == 1

@@ -25,6 +25,7 @@ from ecwid_customers.storage.urls import (
 )
 
 T = TypeVar("T")
+MAX_RATE_LIMIT = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -115,7 +116,7 @@ def main() -> None:
 )
 @click.option(
     "--rate-limit",
-    type=click.IntRange(1),
+    type=click.IntRange(1, MAX_RATE_LIMIT),
     metavar="PER_MINUTE",
     help="Answer 429 RATE_LIMITED past this many requests per minute per token (Ecwid: 600). "
     "Off by default; a store's own limit wins.",
@@ -283,10 +284,12 @@ def store_rate_limit(database_url: str, store_id: int, limit: str) -> None:
         value = None
     elif limit == "off":
         value = 0
-    elif limit.isdigit() and int(limit) > 0:
+    elif limit.isascii() and limit.isdigit() and 0 < int(limit) <= MAX_RATE_LIMIT:
         value = int(limit)
     else:
-        raise click.BadParameter("a positive number, off or server", param_hint="PER_MINUTE")
+        raise click.BadParameter(
+            f"a number from 1 to {MAX_RATE_LIMIT}, off or server", param_hint="PER_MINUTE"
+        )
     changed = with_storage(
         database_url, lambda storage: storage.set_store_rate_limit(store_id, value)
     )

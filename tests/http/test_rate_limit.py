@@ -56,3 +56,14 @@ def test_window_slides() -> None:
     now[0] += 30
     assert limiter.retry_after(b"t", 2) is None  # it has: one place free again
     assert limiter.retry_after(b"t", 2) == 30
+
+
+def test_idle_tokens_are_forgotten() -> None:
+    now = [0.0]
+    limiter = RateLimiter(now=lambda: now[0])
+    for n in range(100):
+        limiter.retry_after(n.to_bytes(4, "big"), 10)
+    assert len(limiter) == 100
+    now[0] += 61
+    limiter.retry_after(b"active", 10)
+    assert len(limiter) == 1

@@ -877,3 +877,10 @@ async def test_name_sort_is_by_code_point_on_every_engine(api: Api) -> None:
     got = await found(api, sortBy="NAME_ASC")
     # By code point of the lower-cased name: ' ' < '-' < '_' < 'b' < 'z' < 'é'.
     assert got == [ids[n] for n in ("a b", "a-c", "a_b", "ab", "Zed", "émile")]
+
+
+async def test_dotted_capital_i_matches_itself_on_every_engine(api: Api) -> None:
+    body = {"email": "izmir@example.net", "shippingAddresses": [{"city": "İzmir"}]}
+    customer_id = await api.create_ok(body)
+    assert await found(api, city="İzmir") == [customer_id]
+    assert await found(api, city="zmir") == [customer_id]

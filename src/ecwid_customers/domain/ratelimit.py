@@ -20,10 +20,13 @@ class RateLimiter:
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
         self._hits: dict[bytes, deque[float]] = {}
+        self._next_sweep = now() + WINDOW_SECONDS
 
     def retry_after(self, key: bytes, limit: int) -> int | None:
         """Count a request for ``key``; the seconds to wait when it is over ``limit``."""
         now = self._now()
+        if now >= self._next_sweep:
+            self._sweep(now)
         hits = self._hits.get(key)
         if hits is None:
             hits = self._hits[key] = deque()
@@ -34,3 +37,15 @@ class RateLimiter:
             return max(1, math.ceil(WINDOW_SECONDS - (now - hits[0])))
         hits.append(now)
         return None
+
+    def _sweep(self, now: float) -> None:
+        """Forget tokens with no request in the window, so memory follows active tokens only."""
+        idle = [
+            key for key, hits in self._hits.items() if not hits or now - hits[-1] >= WINDOW_SECONDS
+        ]
+        for key in idle:
+            del self._hits[key]
+        self._next_sweep = now + WINDOW_SECONDS
+
+    def __len__(self) -> int:
+        return len(self._hits)

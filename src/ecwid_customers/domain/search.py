@@ -48,7 +48,8 @@ class Page(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CustomerQuery(msgspec.Struct, frozen=True, kw_only=True):
-    """Filters are lower-cased where matching is case-insensitive; ``None`` means "any"."""
+    """Name, email and keyword filters are lower-cased (the stored keys are); the other text
+    filters keep their case, for the engine to fold. ``None`` means "any"."""
 
     keyword: str | None = None
     name: str | None = None
@@ -179,6 +180,15 @@ def parse_page(param: Param) -> Page:
     return Page(offset=offset, limit=limit)
 
 
+def _raw(param: Param, name: str) -> str | None:
+    """A text filter as sent (trimmed): each engine folds its case itself, the same way it
+    folds the stored value it is compared with."""
+    value = param(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
 def _text(param: Param, name: str) -> str | None:
     value = param(name)
     if value is None or not value.strip():
@@ -203,25 +213,25 @@ def parse_customer_query(param: Param) -> CustomerQuery:
         name=_text(param, "name"),
         email=_text(param, "email"),
         exact_email=bool(parse_bool("useExactEmailMatch", param("useExactEmailMatch"))),
-        phone=_text(param, "phone"),
-        city=_text(param, "city"),
-        postal_code=_text(param, "postalCode"),
-        state_or_province_code=_text(param, "stateOrProvinceCode"),
-        company_name=_text(param, "companyName"),
+        phone=_raw(param, "phone"),
+        city=_raw(param, "city"),
+        postal_code=_raw(param, "postalCode"),
+        state_or_province_code=_raw(param, "stateOrProvinceCode"),
+        company_name=_raw(param, "companyName"),
         country_codes=(
             tuple(code.strip().upper() for code in countries.split(",") if code.strip())
             if countries
             else None
         ),
         accept_marketing=parse_bool("acceptMarketing", param("acceptMarketing")),
-        lang=_text(param, "lang"),
+        lang=_raw(param, "lang"),
         group_ids=groups,
         no_order_history_matches=_order_filters_admit_no_orders(param),
         b2b_b2c=b2b_b2c,
         tax_exempt=parse_bool("taxExempt", param("taxExempt")),
-        fiscal_code=_text(param, "fiscalCode"),
-        electronic_invoice_pec_email=_text(param, "electronicInvoicePecEmail"),
-        electronic_invoice_sdi_code=_text(param, "electronicInvoiceSdiCode"),
+        fiscal_code=_raw(param, "fiscalCode"),
+        electronic_invoice_pec_email=_raw(param, "electronicInvoicePecEmail"),
+        electronic_invoice_sdi_code=_raw(param, "electronicInvoiceSdiCode"),
         created_from=parse_time("createdFrom", param("createdFrom")),
         created_to=parse_time("createdTo", param("createdTo")),
         updated_from=parse_time("updatedFrom", param("updatedFrom")),

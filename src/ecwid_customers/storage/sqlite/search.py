@@ -122,19 +122,19 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
             add(f"c.{column} {operator} ?", bound)
             plan.selective = plan.selective or not date_sort
     for key, wanted in query.exact_fields:
-        add(f"py_lower(json_extract(c.doc, '$.{key}')) = ?", wanted)
+        add(f"py_lower(json_extract(c.doc, '$.{key}')) = py_lower(?)", wanted)
     for key, flag in query.flag_fields:
         add(f"json_extract(c.doc, '$.{key}') = ?", int(flag))  # a missing value is NULL
     for key, term in query.address_substrings:
         add(
             f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
-            f"WHERE instr(py_lower(json_extract(a.value, '$.{key}')), ?) > 0)",
+            f"WHERE instr(py_lower(json_extract(a.value, '$.{key}')), py_lower(?)) > 0)",
             term,
         )
     if query.state_or_province_code is not None:
         add(
             f"EXISTS (SELECT 1 FROM {_ADDRESSES} a "
-            "WHERE py_lower(json_extract(a.value, '$.stateOrProvinceCode')) = ?)",
+            "WHERE py_lower(json_extract(a.value, '$.stateOrProvinceCode')) = py_lower(?))",
             query.state_or_province_code,
         )
     if query.country_codes is not None:
@@ -147,12 +147,12 @@ def plan(store_id: int, query: CustomerQuery) -> Plan:
     if query.phone is not None:
         # A phone anywhere: billing, any shipping address, any PHONE contact.
         add(
-            "(instr(py_lower(json_extract(c.doc, '$.billingPerson.phone')), ?) > 0"
+            "(instr(py_lower(json_extract(c.doc, '$.billingPerson.phone')), py_lower(?)) > 0"
             f" OR EXISTS (SELECT 1 FROM {_ADDRESSES} a"
-            " WHERE instr(py_lower(json_extract(a.value, '$.phone')), ?) > 0)"
+            " WHERE instr(py_lower(json_extract(a.value, '$.phone')), py_lower(?)) > 0)"
             " OR EXISTS (SELECT 1 FROM json_each(c.doc, '$.contacts') k"
             " WHERE json_extract(k.value, '$.type') = 'PHONE'"
-            " AND instr(py_lower(json_extract(k.value, '$.contact')), ?) > 0))",
+            " AND instr(py_lower(json_extract(k.value, '$.contact')), py_lower(?)) > 0))",
             query.phone,
             query.phone,
             query.phone,
