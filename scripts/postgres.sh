@@ -6,6 +6,10 @@
 # saying why on stderr, when no server can be had; the tests then skip (or fail under CI).
 set -euo pipefail
 
+# Only the URL may reach stdout: the caller captures it. Everything the tools print on their own
+# (pg_ctlcluster says "Removed stale pid file." after an unclean stop) goes to stderr.
+exec 3>&1 1>&2
+
 ROLE=ecwid_test
 PASSWORD=ecwid_test
 DATABASE=ecwid_test
@@ -25,7 +29,8 @@ if [ -z "${version:-}" ]; then
 fi
 if [ "$status" != "online" ]; then
     say "starting cluster $version/$cluster"
-    pg_ctlcluster "$version" "$cluster" start
+    # 3>&-: the server daemonizes; it must not hold the caller's $(...) pipe open.
+    pg_ctlcluster "$version" "$cluster" start 3>&-
 fi
 for _ in $(seq 1 50); do
     pg_isready -q -h 127.0.0.1 -p "$port" && break
@@ -60,4 +65,4 @@ SQL
         -c "CREATE EXTENSION IF NOT EXISTS btree_gin" >/dev/null
 fi
 
-echo "postgresql://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE"
+echo "postgresql://$ROLE:$PASSWORD@127.0.0.1:$port/$DATABASE" >&3
