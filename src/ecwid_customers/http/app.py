@@ -21,6 +21,7 @@ from ecwid_customers.domain.ratelimit import RateLimiter
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.http import routes
 from ecwid_customers.http.asgi import Receive, Scope, Send
+from ecwid_customers.http.meta import meta_response
 from ecwid_customers.http.request import ClientDisconnected, Request, header
 from ecwid_customers.http.responses import Response, error_response, send_response
 from ecwid_customers.storage.base import Storage
@@ -90,7 +91,10 @@ class EcwidApp:
     async def _handle(self, scope: Scope, receive: Receive) -> Response:
         path: str = scope["path"]
         if not path.startswith(API_PREFIX) or "\x00" in path:
-            raise errors.resource_not_found()
+            meta = await meta_response(path, scope["method"])
+            if meta is None:
+                raise errors.resource_not_found()
+            return meta
         store_text, _, rest = path[len(API_PREFIX) :].rstrip("/").partition("/")
         store_id = _store_id(store_text)
         if store_id is None:
