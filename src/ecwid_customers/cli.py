@@ -12,9 +12,10 @@ import click
 
 from ecwid_customers import __version__, admin
 from ecwid_customers.config import ONE_MIB
+from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.models import Store
-from ecwid_customers.domain.tokens import TokenKind
+from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, TokenKind, new_admin_token
 from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
 from ecwid_customers.storage.base import Storage, StoreExists
 from ecwid_customers.storage.urls import (
@@ -121,6 +122,26 @@ def main() -> None:
     help="Answer 429 RATE_LIMITED past this many requests per minute per token (Ecwid: 600). "
     "Off by default; a store's own limit wins.",
 )
+@click.option(
+    "--admin-token",
+    envvar="ECWID_CUSTOMERS_ADMIN_TOKEN",
+    metavar="admin_...",
+    help="Token of the control plane (/_control/, the test kit). Default: a new one per start, "
+    "printed at start. Also ECWID_CUSTOMERS_ADMIN_TOKEN.",
+)
+@click.option(
+    "--no-control",
+    is_flag=True,
+    help="Turn the control plane off (production): no faults, journal or store clocks.",
+)
+@click.option(
+    "--journal-size",
+    default=DEFAULT_JOURNAL_SIZE,
+    show_default=True,
+    type=click.IntRange(0),
+    metavar="CALLS",
+    help="Calls the control plane's journal keeps per store (0: none).",
+)
 @click.option("--access-log", is_flag=True, help="Log one line per request.")
 @click.option(
     "--log-level",
@@ -137,10 +158,13 @@ def serve(
     max_body_size: int,
     update_scope_only: bool,
     rate_limit: int | None,
+    admin_token: str | None,
+    no_control: bool,
+    journal_size: int,
     access_log: bool,
     log_level: str,
 ) -> None:
-    """Run the API server."""
+    """Run the API server (and its control plane, unless --no-control)."""
     from ecwid_customers.config import Settings
     from ecwid_customers.server import run_server
 
@@ -150,12 +174,26 @@ def serve(
             "several workers need PostgreSQL; SQLite is served by one process",
             param_hint="--workers",
         )
+    if admin_token is not None and not admin_token.startswith(ADMIN_TOKEN_PREFIX):
+        # The prefix keeps an admin token from ever being mistaken for a store token.
+        raise click.BadParameter(
+            f"must start with {ADMIN_TOKEN_PREFIX}", param_hint="--admin-token"
+        )
+    control = not no_control
+    if control and workers > 1:
+        # Faults, the journal and store clocks live in one process's memory.
+        click.echo("The control plane is off: it needs a single process (--workers 1).", err=True)
+        control = False
+    if control and admin_token is None:
+        admin_token = new_admin_token()
     issued = with_storage(database_url, admin.bootstrap)
     settings = Settings(
         allow_query_token=allow_query_token,
         max_body_size=max_body_size,
         update_scope_only=update_scope_only,
         rate_limit=rate_limit,
+        admin_token=admin_token if control else None,
+        journal_size=journal_size,
     )
     run_server(
         database_url,
@@ -165,18 +203,29 @@ def serve(
         workers=workers,
         access_log=access_log,
         log_level=log_level,
-        on_listening=lambda bound: _print_banner(database_url, host, bound, issued),
+        on_listening=lambda bound: _print_banner(
+            database_url, host, bound, issued, settings.admin_token
+        ),
     )
 
 
 def _print_banner(
-    database_url: str, host: str, port: int, issued: admin.IssuedToken | None
+    database_url: str,
+    host: str,
+    port: int,
+    issued: admin.IssuedToken | None,
+    admin_token: str | None,
 ) -> None:
     reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
     if ":" in reachable:
         reachable = f"[{reachable}]"
     base = f"http://{reachable}:{port}/api/v3"
     click.echo(f"ecwid-customers {__version__}, database {database_url}, listening on {base}")
+    if admin_token is not None:
+        click.echo(
+            f"Control plane (test kit): http://{reachable}:{port}/_control "
+            f"with Authorization: Bearer {admin_token}"
+        )
     if issued is None:
         click.echo(
             "Tokens are stored hashed and are shown only when made; make one with\n"

@@ -159,3 +159,69 @@ def unsupported_media_type() -> EcwidError:
 
 def internal_error() -> EcwidError:
     return EcwidError(500, "INTERNAL_ERROR", "Internal server error")
+
+
+# -- the catalogue by code ---------------------------------------------------------------------
+
+
+def sample(code: str) -> EcwidError | None:
+    """An error of the catalogue with this ``errorCode``, as the API would answer it: what a
+    fault rule names when it asks for "Ecwid's 409" (``CONSTRAINT_VIOLATION``)."""
+    return _SAMPLES.get(code)
+
+
+def sample_codes() -> tuple[str, ...]:
+    return tuple(_SAMPLES)
+
+
+_SAMPLES = {
+    error.code: error
+    for error in (
+        wrong_parameter("email"),
+        languages_not_allowed(),
+        store_is_suspended(),
+        not_available_on_current_plan(),
+        rate_limited(60),
+        invalid_api_token(),
+        insufficient_scope("read_customers"),
+        store_not_found(),
+        customer_not_found(1),
+        customer_group_not_found(1),
+        customer_contact_not_found(1),
+        extra_field_not_found("key"),
+        resource_not_found(),
+        method_not_allowed("PATCH"),
+        email_already_exists(),
+        unsupported_media_type(),
+        internal_error(),
+    )
+}
+
+
+# -- the control plane (not Ecwid's: our own endpoints under /_control/) ------------------------
+
+
+def control_unauthorised() -> EcwidError:
+    return EcwidError(
+        401,
+        "CONTROL_UNAUTHORISED",
+        "The control plane needs the admin token: Authorization: Bearer <admin token>",
+    )
+
+
+def control_disabled() -> EcwidError:
+    return EcwidError(
+        404, "CONTROL_DISABLED", "The control plane is disabled on this server (--no-control)"
+    )
+
+
+def control_bad_request(detail: str) -> EcwidError:
+    return EcwidError(400, "CONTROL_BAD_REQUEST", detail)
+
+
+def control_not_found(what: str) -> EcwidError:
+    return EcwidError(404, "CONTROL_NOT_FOUND", f"{what} not found")
+
+
+def control_conflict(detail: str) -> EcwidError:
+    return EcwidError(409, "CONTROL_CONFLICT", detail)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import asdict
@@ -17,14 +18,24 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.config import Settings
-from ecwid_customers.http.app import EcwidApp
+from ecwid_customers.http.app import DROPPED, EcwidApp
 from ecwid_customers.storage.urls import DATABASE_URL_ENV, open_storage
 
 SETTINGS_ENV = "ECWID_CUSTOMERS_SETTINGS"
 
 
+class HideDroppedByFault(logging.Filter):
+    """uvicorn calls a deliberate drop (see ``DROPPED`` in ``http/app.py``) an application
+    error; the app logs the drop itself, so this keeps a false alarm out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return DROPPED not in record.args if isinstance(record.args, tuple) else True
+
+
 def _log_config(log_level: str) -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["hide_dropped"] = {"()": HideDroppedByFault}
+    config["loggers"]["uvicorn.error"]["filters"] = ["hide_dropped"]
     # Our own log lines go where uvicorn's do, in the same format.
     config["loggers"]["ecwid_customers"] = {
         "handlers": ["default"],

@@ -44,3 +44,11 @@ def token_hint(token: str) -> str:
     """How Ecwid's own docs show a token: ``secret_ab***cd``."""
     kind, _, body = token.partition("_")
     return f"{kind}_{body[:2]}***{body[-2:]}"
+
+
+# The control plane's token: a prefix no store token has, so the two can never be confused.
+ADMIN_TOKEN_PREFIX = "admin_"  # noqa: S105 - a prefix, not a secret
+
+
+def new_admin_token() -> str:
+    return ADMIN_TOKEN_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_BODY_LENGTH))

@@ -9,18 +9,27 @@ token, route and method, scope, then the body (content type, JSON, validation).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from dataclasses import dataclass
 from urllib.parse import parse_qs
+
+import msgspec
 
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
+from ecwid_customers.control import api as control
+from ecwid_customers.control.faults import NOTHING
+from ecwid_customers.control.journal import JournalEntry
+from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain import geo
-from ecwid_customers.domain.clock import Clock, SystemClock
+from ecwid_customers.domain.clock import Clock, SystemClock, format_ecwid_time
 from ecwid_customers.domain.models import Store, TokenGrant
 from ecwid_customers.domain.ratelimit import RateLimiter
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.http import routes
-from ecwid_customers.http.asgi import Receive, Scope, Send
+from ecwid_customers.http.asgi import Message, Receive, Scope, Send
 from ecwid_customers.http.meta import meta_response
 from ecwid_customers.http.request import ClientDisconnected, Request, header
 from ecwid_customers.http.responses import Response, error_response, send_response
@@ -30,6 +39,24 @@ logger = logging.getLogger("ecwid_customers.http")
 
 API_PREFIX = "/api/v3/"
 MAX_STORE_ID = 2**63 - 1
+# Returned instead of a response when a fault rule drops the connection: uvicorn then closes
+# it without answering (server.py keeps its complaint about the return value out of the log).
+DROPPED = "ecwid-customers: connection dropped by a fault rule"
+
+
+class DropConnection(Exception):
+    def __init__(self, fault_id: int | None) -> None:
+        super().__init__(f"fault {fault_id}")
+        self.fault_id = fault_id
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What the journal needs to know of one call, filled in as the call is handled."""
+
+    store_id: int | None = None  # set once the store is known to exist
+    fault_id: int | None = None
+    request_bytes: int = 0
 
 
 def _store_id(text: str) -> int | None:
@@ -51,12 +78,24 @@ class EcwidApp:
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
         self.rate_limiter = RateLimiter()
+        # The test kit lives only where the control plane is on (never in production mode).
+        self.kit: TestKit | None = None
+        self.control: control.ControlPlane | None = None
+        if self.settings.admin_token:
+            self.kit = TestKit.create(self.clock, self.settings.journal_size)
+            self.control = control.ControlPlane(
+                storage, self.kit, self.settings.admin_token, self.clock
+            )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> str | None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            if self.kit is None:
+                await self._http(scope, receive, send, None)
+            else:
+                return await self._journaled(scope, receive, send, self.kit)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        return None
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -75,22 +114,71 @@ class EcwidApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _http(
+        self, scope: Scope, receive: Receive, send: Send, exchange: Exchange | None
+    ) -> Response | None:
+        """Answer one request; the response sent (``None`` when there was nobody to answer)."""
         try:
-            response = await self._handle(scope, receive)
+            response = await self._handle(scope, receive, exchange)
         except errors.EcwidError as error:
             response = error_response(error)
         except ClientDisconnected:
-            return
+            return None
+        except DropConnection:
+            raise  # for _journaled: no answer at all
         except Exception:
             # Logged here with its traceback; the client sees Ecwid's plain 500 and no details.
             logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             response = error_response(errors.internal_error())
         await send_response(send, response)
+        return response
 
-    async def _handle(self, scope: Scope, receive: Receive) -> Response:
+    async def _journaled(
+        self, scope: Scope, receive: Receive, send: Send, kit: TestKit
+    ) -> str | None:
+        """``_http`` with the test kit: faults may drop the call, the journal records it."""
+        exchange = Exchange()
+        started = time.perf_counter()
+
+        async def counting_receive() -> Message:
+            message = await receive()
+            exchange.request_bytes += len(message.get("body", b""))
+            return message
+
+        dropped = False
+        try:
+            response = await self._http(scope, counting_receive, send, exchange)
+        except DropConnection as drop:
+            logger.info("fault %s dropped %s %s", drop.fault_id, scope["method"], scope["path"])
+            dropped, response = True, None
+        store_id = exchange.store_id
+        if store_id is not None:
+            status = response.status if response is not None else 0
+            kit.journal.record(
+                store_id,
+                JournalEntry(
+                    seq=kit.journal.next_seq(),
+                    at=format_ecwid_time(kit.clocks.of(store_id).now()),
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope["query_string"].decode("latin-1"),
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    request_bytes=exchange.request_bytes,
+                    response_bytes=len(response.body) if response is not None else 0,
+                    error_code=_error_code(response) if status >= 400 else None,
+                    fault_id=exchange.fault_id,
+                ),
+            )
+        return DROPPED if dropped else None
+
+    async def _handle(self, scope: Scope, receive: Receive, exchange: Exchange | None) -> Response:
         path: str = scope["path"]
         if not path.startswith(API_PREFIX) or "\x00" in path:
+            if path == control.PREFIX or path.startswith(control.PREFIX + "/"):
+                if self.control is None:
+                    raise errors.control_disabled()
+                return await self.control.handle(scope, receive)
             meta = await meta_response(path, scope["method"])
             if meta is None:
                 raise errors.resource_not_found()
@@ -103,6 +191,8 @@ class EcwidApp:
         access = await self.storage.access(store_id, hash_token(token) if token else None)
         if access.store is None:
             raise errors.store_not_found()
+        if exchange is not None:
+            exchange.store_id = store_id
         if access.grant is None:
             raise errors.invalid_api_token()
         if access.store.suspended:
@@ -121,6 +211,10 @@ class EcwidApp:
         if self.settings.update_scope_only and route.legacy_scopes is not None:
             required = route.legacy_scopes
         _authorise(access.grant, route, required)
+        clock = self.clock
+        if self.kit is not None and exchange is not None:
+            clock = self.kit.clocks.of(store_id)
+            await self._faults(self.kit, exchange, store_id, route.path, method)
 
         request = Request(
             scope=scope,
@@ -131,9 +225,25 @@ class EcwidApp:
             grant=access.grant,
             storage=self.storage,
             settings=self.settings,
-            clock=self.clock,
+            clock=clock,
         )
         return await route.view(request)
+
+    @staticmethod
+    async def _faults(
+        kit: TestKit, exchange: Exchange, store_id: int, route: str, method: str
+    ) -> None:
+        """Apply the fault rules that fire on this call, once it would reach its view."""
+        outcome = kit.faults.outcome(store_id, route, method)
+        if outcome is NOTHING:
+            return
+        exchange.fault_id = outcome.fault_id
+        if outcome.latency:
+            await asyncio.sleep(outcome.latency)
+        if outcome.drop:
+            raise DropConnection(outcome.fault_id)
+        if outcome.error is not None:
+            raise outcome.error
 
     def _check_rate(self, store: Store, token: str | None) -> None:
         """Spec 2.4 step 4: after the store and token, before scopes."""
@@ -167,3 +277,13 @@ def _authorise(grant: TokenGrant, route: routes.Route, required: tuple[str, ...]
             raise errors.insufficient_scope(scope_name)
     if route.any_of and usable.isdisjoint(route.any_of):
         raise errors.insufficient_scope(route.any_of[0])
+
+
+def _error_code(response: Response | None) -> str | None:
+    if response is None or response.status < 400:
+        return None
+    try:
+        code = msgspec.json.decode(response.body).get("errorCode")
+    except (msgspec.DecodeError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None

@@ -61,6 +61,26 @@ def _decode_error(error: msgspec.DecodeError) -> errors.EcwidError:
     return errors.wrong_parameter(path, detail[:1].lower() + detail[1:])
 
 
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole request body; 400 as soon as it is known to exceed ``limit`` bytes."""
+    declared = header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise errors.body_too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise errors.body_too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
 @dataclass(slots=True)
 class Request:
     scope: Scope
@@ -86,23 +106,7 @@ class Request:
         return values[0]
 
     async def _body(self) -> bytes:
-        limit = self.settings.max_body_size
-        declared = header(self.scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise errors.body_too_large(limit)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise errors.body_too_large(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        return await read_body(self.scope, self.receive, self.settings.max_body_size)
 
     async def json(self, decoder: msgspec.json.Decoder[T]) -> T:
         """The body decoded with ``decoder``: 415 for a non-JSON type, 400 for a bad body."""

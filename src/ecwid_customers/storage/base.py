@@ -76,6 +76,32 @@ class GroupPage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[CustomerGroup]
 
 
+class NextIds(msgspec.Struct, frozen=True, kw_only=True):
+    """A store's id counters: the ids its next customer, contact, address and group get."""
+
+    customer: int = 1
+    contact: int = 1
+    address: int = 1
+    group: int = 1
+
+
+class DumpedCustomer(msgspec.Struct, frozen=True, kw_only=True):
+    customer: Customer  # as read: group name filled in, dates formatted
+    password_hash: str | None = None
+
+
+class StoreDump(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a store holds except its tokens (which exist only as hashes): what
+    ``export_store`` reads and ``import_store`` writes back."""
+
+    store: Store
+    next_ids: NextIds
+    groups: list[CustomerGroup]
+    extra_fields: list[ExtraFieldDefinition]
+    customers: list[DumpedCustomer]
+    deleted: list[DeletedCustomer]
+
+
 class Storage(Protocol):
     async def open(self) -> None:
         """Connect, create or check the schema, start background workers."""
@@ -189,6 +215,26 @@ class Storage(Protocol):
         ...
 
     async def list_stores(self) -> list[StoreSummary]: ...
+
+    async def delete_store(self, store_id: int) -> bool:
+        """Delete the store with its customers, groups, fields and tokens; ``False`` when
+        there is no such store."""
+        ...
+
+    async def reset_store(self, store_id: int) -> bool:
+        """Empty the store (customers, deletions, groups, fields) and restart its id counters;
+        its settings and tokens stay. ``False`` when there is no such store."""
+        ...
+
+    async def export_store(self, store_id: int) -> StoreDump | None:
+        """The store's whole content, read in one snapshot, in id order."""
+        ...
+
+    async def import_store(self, dump: StoreDump, *, now: int) -> None:
+        """Make the store exactly ``dump``: created when missing, otherwise its settings
+        replaced and its content swapped, in one transaction (tokens stay). Raises
+        :class:`~ecwid_customers.errors.EcwidError` 409 when two customers share an email."""
+        ...
 
     async def create_token(
         self,

@@ -49,9 +49,9 @@ _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(Customer).decode
 
 # Columns that complete the stored document when it is read back.
-_READ_COLUMNS = "c.doc, c.group_id, g.name, c.registered_at, c.updated_at"
-_GROUP_JOIN = "LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = c.group_id"
-_GET = f"SELECT {_READ_COLUMNS} FROM customers c {_GROUP_JOIN} WHERE c.store_id = $1 AND c.id = $2"
+READ_COLUMNS = "c.doc, c.group_id, g.name, c.registered_at, c.updated_at"
+GROUP_JOIN = "LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = c.group_id"
+_GET = f"SELECT {READ_COLUMNS} FROM customers c {GROUP_JOIN} WHERE c.store_id = $1 AND c.id = $2"
 
 
 class StoreLockNeeded(Exception):
@@ -64,7 +64,7 @@ def document(value: msgspec.Struct) -> str:
     return _encode(value).decode()
 
 
-def _customer(row: Row) -> Customer:
+def customer_from_row(row: Row) -> Customer:
     """The stored document with the values the columns own: group, its name, dates."""
     customer = _decode(row[0])
     group_id: int = row[1]
@@ -77,7 +77,7 @@ def _customer(row: Row) -> Customer:
 
 async def get(connection: Connection, store_id: int, customer_id: int) -> Customer | None:
     row = await connection.fetchrow(_GET, store_id, customer_id)
-    return _customer(row) if row else None
+    return customer_from_row(row) if row else None
 
 
 async def search_page(connection: Connection, store_id: int, query: CustomerQuery) -> CustomerPage:
@@ -97,14 +97,14 @@ async def search_page(connection: Connection, store_id: int, query: CustomerQuer
     total: int = all_customers if counts[1] is None else counts[1]
     limit, offset = len(plan.params) + 1, len(plan.params) + 2
     rows = await connection.fetch(
-        f"SELECT {_READ_COLUMNS} FROM customers c {_GROUP_JOIN} "
+        f"SELECT {READ_COLUMNS} FROM customers c {GROUP_JOIN} "
         f"WHERE {plan.condition} ORDER BY {plan.order} LIMIT ${limit} OFFSET ${offset}",
         *plan.params,
         query.page.limit,
         query.page.offset,
     )
     return CustomerPage(
-        total=total, all_customers=all_customers, items=[_customer(row) for row in rows]
+        total=total, all_customers=all_customers, items=[customer_from_row(row) for row in rows]
     )
 
 

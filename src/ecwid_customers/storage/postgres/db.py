@@ -30,9 +30,13 @@ class Connection(Protocol):
 
     async def fetchval(self, query: str, *args: object) -> Any: ...
 
+    async def executemany(self, query: str, args: list[tuple[object, ...]]) -> None: ...
+
 
 class PoolConnection(Connection, Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[object]: ...
+    def transaction(
+        self, *, isolation: str | None = None, readonly: bool = False
+    ) -> AbstractAsyncContextManager[object]: ...
 
 
 class Pool(Protocol):

@@ -35,11 +35,12 @@ from ecwid_customers.storage.base import (
     DeletedPage,
     ExtraFieldChange,
     GroupPage,
+    StoreDump,
     StoreExists,
     StoreSummary,
     TokenInfo,
 )
-from ecwid_customers.storage.postgres import customers, db, groups
+from ecwid_customers.storage.postgres import customers, db, groups, stores
 from ecwid_customers.storage.postgres.db import Connection, Pool, Row
 
 T = TypeVar("T")
@@ -318,6 +319,22 @@ class PostgresStorage:
             StoreSummary(store=_store(row[0], row, 1), customers=row[6], tokens=row[7])
             for row in rows
         ]
+
+    async def delete_store(self, store_id: int) -> bool:
+        return await self._write(lambda c: stores.delete_store(c, store_id))
+
+    async def reset_store(self, store_id: int) -> bool:
+        return await self._write(lambda c: stores.reset_store(c, store_id))
+
+    async def export_store(self, store_id: int) -> StoreDump | None:
+        async with (
+            self._opened.acquire() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            return await stores.export_store(connection, store_id)
+
+    async def import_store(self, dump: StoreDump, *, now: int) -> None:
+        await self._write(lambda c: stores.import_store(c, dump, now))
 
     async def create_token(
         self,

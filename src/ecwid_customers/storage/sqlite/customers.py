@@ -30,14 +30,14 @@ _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(Customer).decode
 
 # Columns that complete the stored document when it is read back.
-_READ_COLUMNS = "c.doc, c.group_id, g.name, c.registered_at, c.updated_at"
+READ_COLUMNS = "c.doc, c.group_id, g.name, c.registered_at, c.updated_at"
 _GROUP_JOIN = "LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = c.group_id"
-_READ_FROM = f"customers c {_GROUP_JOIN}"
+READ_FROM = f"customers c {_GROUP_JOIN}"
 
 Row = tuple[bytes, int, str | None, int, int]
 
 
-def _customer(row: Row) -> Customer:
+def customer_from_row(row: Row) -> Customer:
     """The stored document with the values the columns own: group, its name, dates."""
     doc, group_id, group_name, registered_at, updated_at = row
     customer = _decode(doc)
@@ -52,10 +52,10 @@ def _customer(row: Row) -> Customer:
 
 def get(connection: sqlite3.Connection, store_id: int, customer_id: int) -> Customer | None:
     row = connection.execute(
-        f"SELECT {_READ_COLUMNS} FROM {_READ_FROM} WHERE c.store_id = ? AND c.id = ?",
+        f"SELECT {READ_COLUMNS} FROM {READ_FROM} WHERE c.store_id = ? AND c.id = ?",
         (store_id, customer_id),
     ).fetchone()
-    return _customer(row) if row else None
+    return customer_from_row(row) if row else None
 
 
 def search_page(
@@ -70,7 +70,7 @@ def search_page(
             "SELECT customer_count FROM stores WHERE id = ?", (store_id,)
         ).fetchone()[0]
         rows = connection.execute(
-            f"SELECT {_READ_COLUMNS} FROM {plan.source} {_GROUP_JOIN} WHERE {plan.condition} "
+            f"SELECT {READ_COLUMNS} FROM {plan.source} {_GROUP_JOIN} WHERE {plan.condition} "
             f"ORDER BY {plan.order} LIMIT ? OFFSET ?",
             (*plan.all_params, page.limit, page.offset),
         ).fetchall()
@@ -85,7 +85,7 @@ def search_page(
     finally:
         connection.execute("COMMIT")
     return CustomerPage(
-        total=total, all_customers=all_customers, items=[_customer(r) for r in rows]
+        total=total, all_customers=all_customers, items=[customer_from_row(r) for r in rows]
     )
 
 

@@ -33,12 +33,13 @@ from ecwid_customers.storage.base import (
     DeletedPage,
     ExtraFieldChange,
     GroupPage,
+    StoreDump,
     StoreExists,
     StoreSummary,
     TokenInfo,
 )
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
-from ecwid_customers.storage.sqlite import customers, groups
+from ecwid_customers.storage.sqlite import customers, groups, stores
 from ecwid_customers.storage.sqlite.readers import ReaderPool
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 
@@ -291,6 +292,18 @@ class SQLiteStorage:
             )
             for row in rows
         ]
+
+    async def delete_store(self, store_id: int) -> bool:
+        return await self._write(lambda c: stores.delete_store(c, store_id))
+
+    async def reset_store(self, store_id: int) -> bool:
+        return await self._write(lambda c: stores.reset_store(c, store_id))
+
+    async def export_store(self, store_id: int) -> StoreDump | None:
+        return await self._read_long(lambda c: stores.export_store(c, store_id))
+
+    async def import_store(self, dump: StoreDump, *, now: int) -> None:
+        await self._write(lambda c: stores.import_store(c, dump, now))
 
     async def create_token(
         self,

@@ -1,0 +1,211 @@
+"""Store fixtures: the JSON a store is exported as and loaded from (one format for both).
+
+An export is diffable: keys in a fixed order, customers by id, two-space indentation, so a
+fixture kept in a repository changes by the lines that changed. Tokens are never exported
+(only their hashes exist). A customer entry without an ``id`` is read as a create-customer
+body, so fixtures can also be written by hand: it gets ids and derived fields as a POST would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ecwid_customers import errors
+from ecwid_customers.domain.clock import format_ecwid_time, parse_ecwid_time
+from ecwid_customers.domain.create import (
+    assign_ids,
+    build_new_customer,
+    new_ids_needed,
+    password_to_keep,
+)
+from ecwid_customers.domain.inputs import CustomerInput
+from ecwid_customers.domain.models import (
+    GENERAL_GROUP_ID,
+    Customer,
+    CustomerGroup,
+    DeletedCustomer,
+    ExtraFieldDefinition,
+    Store,
+)
+from ecwid_customers.domain.passwords import hash_password
+from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
+from ecwid_customers.storage.dump import next_ids
+
+FORMAT = "ecwid-customers/store-fixture@1"
+
+
+class FixtureStore(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    id: int | None = None
+    languages: list[str] = msgspec.field(default_factory=lambda: ["en"])
+    legacy_sign_in: bool = False
+    customer_groups_enabled: bool = True
+    suspended: bool = False
+    rate_limit: int | None = None
+
+
+class FixtureCustomer(Customer, kw_only=True):
+    """A customer as the API shows it, plus the hash of its password (never the password)."""
+
+    password_hash: str | None = None
+
+
+class Fixture(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    format: str = FORMAT
+    store: FixtureStore = msgspec.field(default_factory=FixtureStore)
+    next_ids: NextIds = msgspec.field(default_factory=NextIds)
+    customer_groups: list[CustomerGroup] = msgspec.field(default_factory=list)
+    extra_fields: list[ExtraFieldDefinition] = msgspec.field(default_factory=list)
+    customers: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    deleted_customers: list[DeletedCustomer] = msgspec.field(default_factory=list)
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def to_json(dump: StoreDump) -> bytes:
+    store = dump.store
+    fixture = {
+        "format": FORMAT,
+        "store": FixtureStore(
+            id=store.id,
+            languages=list(store.languages),
+            legacy_sign_in=store.legacy_sign_in,
+            customer_groups_enabled=store.customer_groups_enabled,
+            suspended=store.suspended,
+            rate_limit=store.rate_limit,
+        ),
+        "nextIds": dump.next_ids,
+        "customerGroups": dump.groups,
+        "extraFields": dump.extra_fields,
+        "customers": [
+            FixtureCustomer(
+                **msgspec.structs.asdict(entry.customer), password_hash=entry.password_hash
+            )
+            for entry in dump.customers
+        ],
+        "deletedCustomers": dump.deleted,
+    }
+    return msgspec.json.format(_encode(fixture), indent=2) + b"\n"
+
+
+def _bad(where: str, detail: object) -> errors.EcwidError:
+    return errors.control_bad_request(f"fixture {where}: {detail}")
+
+
+def parse(body: bytes) -> Fixture:
+    try:
+        fixture = msgspec.json.decode(body, type=Fixture)
+    except msgspec.DecodeError as error:
+        raise _bad("is not valid", error) from None
+    if fixture.format != FORMAT:
+        raise _bad("format", f"expected {FORMAT!r}, got {fixture.format!r}")
+    return fixture
+
+
+def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
+    """The store the fixture describes, with id ``store_id`` (or the fixture's own).
+
+    Raises ``CONTROL_BAD_REQUEST`` naming the entry at fault; nothing is stored by then.
+    """
+    chosen = store_id if store_id is not None else fixture.store.id
+    if chosen is None:
+        raise _bad("store.id", "missing, and no store id was given")
+    spec = fixture.store
+    store = Store(
+        id=chosen,
+        languages=tuple(spec.languages),
+        legacy_sign_in=spec.legacy_sign_in,
+        customer_groups_enabled=spec.customer_groups_enabled,
+        suspended=spec.suspended,
+        rate_limit=spec.rate_limit,
+    )
+    known_groups = {GENERAL_GROUP_ID} | {group.id for group in fixture.customer_groups}
+    definitions = {field.key: field for field in fixture.extra_fields}
+    kept: list[DumpedCustomer] = []
+    new: list[tuple[int, CustomerInput]] = []
+    for index, entry in enumerate(fixture.customers):
+        where = f"customers[{index}]"
+        try:
+            if "id" in entry:
+                customer = msgspec.convert(entry, FixtureCustomer)
+                if customer.customer_group_id not in known_groups:
+                    raise _bad(where, f"unknown customerGroupId {customer.customer_group_id}")
+                parse_ecwid_time(customer.registered), parse_ecwid_time(customer.updated)
+                plain = Customer(
+                    **{
+                        name: value
+                        for name, value in msgspec.structs.asdict(customer).items()
+                        if name != "password_hash"
+                    }
+                )
+                kept.append(DumpedCustomer(customer=plain, password_hash=customer.password_hash))
+            else:
+                new.append((index, msgspec.convert(entry, CustomerInput)))
+        except (msgspec.ValidationError, ValueError) as error:
+            raise _bad(where, error) from None
+    for deleted in fixture.deleted_customers:
+        try:
+            parse_ecwid_time(deleted.date)
+        except ValueError:
+            raise _bad("deletedCustomers", f"bad date {deleted.date!r}") from None
+    dump = StoreDump(
+        store=store,
+        next_ids=fixture.next_ids,
+        groups=fixture.customer_groups,
+        extra_fields=fixture.extra_fields,
+        customers=kept,
+        deleted=fixture.deleted_customers,
+    )
+    return _with_new_customers(dump, new, known_groups, definitions, now)
+
+
+def _with_new_customers(
+    dump: StoreDump,
+    new: list[tuple[int, CustomerInput]],
+    known_groups: set[int],
+    definitions: dict[str, ExtraFieldDefinition],
+    now: int,
+) -> StoreDump:
+    """Number hand-written customers after the fixture's own ids, as creates would."""
+    if not new:
+        return dump
+    ids = next_ids(dump)
+    customer_id, contact_id, address_id = ids.customer, ids.contact, ids.address
+    added = list(dump.customers)
+    for index, sent in new:
+        where = f"customers[{index}]"
+        try:
+            draft = build_new_customer(sent, store=dump.store, now=now, definitions=definitions)
+        except errors.EcwidError as error:
+            raise _bad(where, error.message) from None
+        if draft.customer.customer_group_id not in known_groups:
+            raise _bad(where, f"unknown customerGroupId {draft.customer.customer_group_id}")
+        contacts, addresses = new_ids_needed(draft.customer)
+        numbered = assign_ids(
+            draft.customer,
+            customer_id=customer_id,
+            first_contact_id=contact_id,
+            first_address_id=address_id,
+        )
+        numbered.registered = numbered.updated = format_ecwid_time(now)
+        customer_id, contact_id, address_id = (
+            customer_id + 1,
+            contact_id + contacts,
+            address_id + addresses,
+        )
+        # Kept only where a POST would keep it: stores on the legacy sign-in (Q20).
+        password = password_to_keep(sent, dump.store)
+        added.append(
+            DumpedCustomer(
+                customer=numbered, password_hash=hash_password(password) if password else None
+            )
+        )
+    return msgspec.structs.replace(
+        dump,
+        customers=added,
+        next_ids=NextIds(
+            customer=customer_id, contact=contact_id, address=address_id, group=ids.group
+        ),
+    )
