@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -193,3 +194,66 @@ def test_store_rate_limit(url: str) -> None:
     assert run("store", "rate-limit", "--database", url, "42", "\u00b2").exit_code == 2
     assert run("store", "rate-limit", "--database", url, "42", "9" * 20).exit_code == 2
     assert run("store", "rate-limit", "--database", url, "9", "10").exit_code == 1
+
+
+def _fixture(customers: list[dict[str, object]], store_id: int = 1) -> str:
+    return json.dumps(
+        {"format": "ecwid-customers/store-fixture@1", "store": {"id": store_id},
+         "customers": customers}
+    )  # fmt: skip
+
+
+def test_store_export_import_round_trip(url: str, tmp_path: Path) -> None:
+    hand_written = tmp_path / "hand.json"
+    hand_written.write_text(
+        _fixture([{"email": "ann@example.net", "billingPerson": {"name": "Ann Smith"}},
+                  {"email": "bob@example.net"}])
+    )  # fmt: skip
+    result = run("store", "import", "--database", url, "--id", "12", str(hand_written))
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 customers into store 12" in result.output
+
+    first = tmp_path / "first.json"
+    assert run("store", "export", "--database", url, "12", "-o", str(first)).exit_code == 0
+    exported = json.loads(first.read_text())
+    assert [c["id"] for c in exported["customers"]] == [1, 2]
+    assert exported["customers"][0]["billingPerson"]["firstName"] == "Ann"
+    assert exported["nextIds"]["customer"] == 3
+
+    # Into another database and back out: the same bytes, so fixtures diff cleanly.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert run("store", "import", "--database", other, str(first)).exit_code == 0
+    again = run("store", "export", "--database", other, "12")
+    assert again.output == first.read_text()
+
+
+def test_store_import_refuses_a_bad_fixture_and_keeps_the_store(url: str, tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(_fixture([{"email": "kept@example.net"}], store_id=3))
+    assert run("store", "import", "--database", url, str(good)).exit_code == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(_fixture([{"email": "new@example.net"}, {"email": "no at sign"}], store_id=3))
+
+    result = run("store", "import", "--database", url, str(bad))
+
+    assert result.exit_code == 1
+    assert "customers[1]" in result.output
+    exported = json.loads(run("store", "export", "--database", url, "3").output)
+    assert [c["email"] for c in exported["customers"]] == ["kept@example.net"]
+
+
+def test_store_reset_and_delete(url: str, tmp_path: Path) -> None:
+    fixture = tmp_path / "f.json"
+    fixture.write_text(_fixture([{"email": "a@example.net"}], store_id=8))
+    run("store", "import", "--database", url, str(fixture))
+    run("token", "create", "--database", url, "--store", "8", "--scopes", "read_customers")
+
+    assert run("store", "reset", "--database", url, "8").exit_code == 0
+    listing = run("store", "list", "--database", url).output.splitlines()
+    assert listing[1].split() == ["8", "en", "no", "yes", "no", "0", "1"]  # token kept
+
+    assert run("store", "delete", "--database", url, "8", "--yes").exit_code == 0
+    assert len(run("store", "list", "--database", url).output.splitlines()) == 1
+    missing = run("store", "reset", "--database", url, "8")
+    assert missing.exit_code == 1
+    assert "store 8 does not exist" in missing.output

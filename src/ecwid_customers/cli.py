@@ -6,16 +6,18 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
 from ecwid_customers import __version__, admin
 from ecwid_customers.config import ONE_MIB
+from ecwid_customers.control import fixtures
 from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.models import Store
 from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, TokenKind, new_admin_token
+from ecwid_customers.errors import EcwidError
 from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
 from ecwid_customers.storage.base import Storage, StoreExists
 from ecwid_customers.storage.urls import (
@@ -319,6 +321,67 @@ def store_list(database_url: str) -> None:
             for item in summaries
         ],
     )
+
+
+@store.command("export")
+@database_option
+@click.argument("store_id", type=int)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="File to write (- for standard output).",
+)
+def store_export(database_url: str, store_id: int, output: str) -> None:
+    """Write a store (settings, groups, extra fields, customers, deletions; not tokens) as a
+    JSON fixture: diffable, and loadable with `store import` or the control plane."""
+    dump = with_storage(database_url, lambda storage: storage.export_store(store_id))
+    if dump is None:
+        raise click.ClickException(f"store {store_id} does not exist")
+    with click.open_file(output, "wb") as out:
+        out.write(fixtures.to_json(dump))
+    if output != "-":
+        click.echo(f"Exported store {store_id} ({len(dump.customers)} customers) to {output}.")
+
+
+@store.command("import")
+@database_option
+@click.argument("fixture_file", metavar="FILE", type=click.File("rb"))
+@click.option("--id", "store_id", type=click.IntRange(1), help="Store id (default: the file's).")
+def store_import(database_url: str, fixture_file: BinaryIO, store_id: int | None) -> None:
+    """Load a JSON fixture into a store, replacing its content (its tokens stay). The store is
+    created when missing. Customers without an id are created as a POST would create them."""
+    now = SystemClock().now()
+    try:
+        dump = fixtures.to_dump(fixtures.parse(fixture_file.read()), store_id=store_id, now=now)
+        with_storage(database_url, lambda storage: storage.import_store(dump, now=now))
+    except EcwidError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Imported {len(dump.customers)} customers into store {dump.store.id}.")
+
+
+@store.command("reset")
+@database_option
+@click.argument("store_id", type=int)
+def store_reset(database_url: str, store_id: int) -> None:
+    """Empty a store (customers, deletions, groups, extra fields) and restart its ids; its
+    settings and tokens stay."""
+    if not with_storage(database_url, lambda storage: storage.reset_store(store_id)):
+        raise click.ClickException(f"store {store_id} does not exist")
+    click.echo(f"Reset store {store_id}.")
+
+
+@store.command("delete")
+@database_option
+@click.argument("store_id", type=int)
+@click.confirmation_option(prompt="Delete the store with all its customers and tokens?")
+def store_delete(database_url: str, store_id: int) -> None:
+    """Delete a store with everything in it, tokens included."""
+    if not with_storage(database_url, lambda storage: storage.delete_store(store_id)):
+        raise click.ClickException(f"store {store_id} does not exist")
+    click.echo(f"Deleted store {store_id}.")
 
 
 @store.command("rate-limit")
