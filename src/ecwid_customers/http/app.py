@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 import msgspec
@@ -87,7 +88,9 @@ class EcwidApp:
                 storage, self.kit, self.settings.admin_token, self.clock
             )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> str | None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        # None, as ASGI wants; DROPPED only when a fault rule drops the connection. Typed Any
+        # so the app still fits servers' and clients' ASGI signatures, which expect None.
         if scope["type"] == "http":
             if self.kit is None:
                 await self._http(scope, receive, send, None)
