@@ -38,3 +38,54 @@ def test_plugin_serves_a_fresh_store_per_test(pytester: pytest.Pytester) -> None
     # A separate process, as in a user's project; the plugin is found by its entry point.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=3)
+
+
+HELPERS = """
+import httpx
+import pytest
+
+
+def test_factory_settings_and_frozen_clock(ecwid_store_factory):
+    store = ecwid_store_factory(languages=["en", "fr"], frozen_at="2024-05-01 10:00:00")
+    ecwid = httpx.Client(base_url=store.api_url, headers=store.headers)
+    created = ecwid.post("/customers", json={"email": "a@example.net", "lang": "fr"})
+    assert created.status_code == 200
+    store.advance_clock(60)
+    ecwid.put("/customers/1", json={"name": "Ann"})
+    customer = ecwid.get("/customers/1").json()
+    assert customer["registered"] == "2024-05-01 10:00:00 +0000"
+    assert customer["updated"] == "2024-05-01 10:01:00 +0000"
+
+
+def test_plan_without_groups_and_limited_scopes(ecwid_store_factory):
+    store = ecwid_store_factory(customer_groups_enabled=False, scopes=["read_customers"])
+    ecwid = httpx.Client(base_url=store.api_url, headers=store.headers)
+    assert ecwid.get("/customer_groups").status_code == 402
+    assert ecwid.post("/customers", json={"email": "a@example.net"}).status_code == 403
+
+
+def test_load_export_and_reset(ecwid_store):
+    ecwid_store.load({"customers": [{"email": "fixture@example.net"}]})
+    ecwid = httpx.Client(base_url=ecwid_store.api_url, headers=ecwid_store.headers)
+    assert ecwid.get("/customers/1").json()["email"] == "fixture@example.net"
+    assert [c["email"] for c in ecwid_store.export()["customers"]] == ["fixture@example.net"]
+    ecwid_store.reset()
+    assert ecwid.get("/customers").json()["total"] == 0
+
+
+def test_a_dropped_connection(ecwid_store):
+    ecwid = httpx.Client(base_url=ecwid_store.api_url, headers=ecwid_store.headers)
+    rule = ecwid_store.fault(drop=True, nth=2)
+    assert ecwid.get("/customers").status_code == 200
+    with pytest.raises(httpx.RemoteProtocolError):
+        ecwid.get("/customers")
+    assert ecwid.get("/customers").status_code == 200
+    statuses = [(call["status"], call.get("faultId")) for call in ecwid_store.journal()]
+    assert statuses == [(200, None), (0, rule["id"]), (200, None)]
+"""
+
+
+def test_plugin_helpers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_helpers=HELPERS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=4)

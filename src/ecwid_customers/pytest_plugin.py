@@ -3,34 +3,67 @@
 - ``ecwid_server`` (session): a real ``ecwid-customers serve`` on a free loopback port, on a
   SQLite file of the session's own, so clients in any language can reach it over HTTP;
 - ``ecwid_store`` (per test): a new, empty store with a token that has every customer scope,
-  made in a few milliseconds, so tests never see each other's customers.
+  made through the control plane in a few milliseconds and deleted after the test, with
+  helpers for faults, the request journal and the store's clock;
+- ``ecwid_store_factory`` (per test): the same with settings of your choosing (languages,
+  plan flags, scopes, a frozen clock, a fixture to load).
 
-Under pytest-xdist every worker runs its own server. Faults, the request journal and the
-control plane are not part of this release.
+Under pytest-xdist every worker runs its own server, so tests in parallel never share state.
+The helpers speak the control plane's HTTP API (docs/testing.md) with the standard library:
+the plugin adds no dependency to a user's project.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
+import contextlib
+import json
 import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ecwid_customers import admin
-from ecwid_customers.domain.clock import SystemClock
-from ecwid_customers.domain.models import Store
-from ecwid_customers.scopes import CUSTOMER_SCOPES
-from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+from ecwid_customers.domain.tokens import new_admin_token
 
 _START_TIMEOUT = 30.0
+
+
+class ControlError(Exception):
+    """The control plane refused a request (its Ecwid-shaped error is in the message)."""
+
+
+@dataclass(frozen=True)
+class ControlClient:
+    """A minimal client of the control plane (``/_control/...``)."""
+
+    base_url: str
+    admin_token: str
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 - our own server's http URL
+            f"{self.base_url}/_control{path}",
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.admin_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise ControlError(f"{method} /_control{path}: {error.code} {error.read()!r}") from None
 
 
 @dataclass(frozen=True)
@@ -38,6 +71,7 @@ class EcwidServer:
     base_url: str  # http://127.0.0.1:PORT
     database: Path
     process: subprocess.Popen[bytes]
+    control: ControlClient
 
 
 @dataclass(frozen=True)
@@ -45,26 +79,89 @@ class EcwidStore:
     id: int
     token: str
     api_url: str  # http://127.0.0.1:PORT/api/v3/STORE_ID, where an Ecwid client points
+    control: ControlClient = field(repr=False)
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    # -- faults ----------------------------------------------------------------------------
+
+    def fault(self, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule for this store, in Python or JSON spelling: ``error=`` an Ecwid
+        errorCode, ``latency_ms=``, ``drop=True``; ``route=``, ``method=``, ``nth=``,
+        ``times=``, ``probability=``, ``ttl_seconds=``. Returns the rule with its id."""
+        body = {_camel(name): value for name, value in rule.items()}
+        body["storeId"] = self.id
+        added: dict[str, Any] = self.control.call("POST", "/faults", body)
+        return added
+
+    def clear_faults(self) -> None:
+        self.control.call("DELETE", f"/faults?storeId={self.id}")
+
+    # -- journal ---------------------------------------------------------------------------
+
+    def journal(self, **filters: str | int) -> list[dict[str, Any]]:
+        """The calls this store received, oldest first; filters: method, status, path, after."""
+        query = urllib.parse.urlencode(filters)
+        found = self.control.call("GET", f"/stores/{self.id}/journal?{query}")
+        items: list[dict[str, Any]] = found["items"]
+        return items
+
+    def clear_journal(self) -> None:
+        self.control.call("DELETE", f"/stores/{self.id}/journal")
+
+    # -- clock, data -----------------------------------------------------------------------
+
+    def freeze_clock(self, at: str | int | None = None) -> dict[str, Any]:
+        """Stop the store's clock now, or at ``at`` (UNIX seconds or ``2024-05-01 10:00:00``)."""
+        change: dict[str, Any] = {"frozenAt": at} if at is not None else {"freeze": True}
+        state: dict[str, Any] = self.control.call("POST", f"/stores/{self.id}/clock", change)
+        return state
+
+    def advance_clock(self, seconds: int) -> dict[str, Any]:
+        state: dict[str, Any] = self.control.call(
+            "POST", f"/stores/{self.id}/clock", {"advance": seconds}
+        )
+        return state
+
+    def reset(self) -> None:
+        """Empty the store and restart its ids; the token stays valid."""
+        self.control.call("POST", f"/stores/{self.id}/reset")
+
+    def export(self) -> dict[str, Any]:
+        exported: dict[str, Any] = self.control.call("GET", f"/stores/{self.id}/export")
+        return exported
+
+    def load(self, fixture: dict[str, Any]) -> None:
+        """Replace the store's content with a fixture (the format ``export`` returns)."""
+        fixture = {"format": "ecwid-customers/store-fixture@1", **fixture}
+        self.control.call("POST", f"/stores/{self.id}/import", fixture)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
 
 def _start(database: Path, log: Path) -> EcwidServer:
+    admin_token = new_admin_token()
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "ecwid_customers", "serve", "--database",
              f"sqlite:///{database}", "--port", "0", "--log-level", "warning"],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Through the environment, not argv: other users of the machine can read argv.
+            env={**os.environ, "PYTHONUNBUFFERED": "1",
+                 "ECWID_CUSTOMERS_ADMIN_TOKEN": admin_token},
         )  # fmt: skip
     deadline = time.monotonic() + _START_TIMEOUT
     while time.monotonic() < deadline:
         found = re.search(r"listening on (http://127\.0\.0\.1:\d+)/", log.read_text())
         if found:
-            return EcwidServer(base_url=found[1], database=database, process=process)
+            control = ControlClient(found[1], admin_token)
+            return EcwidServer(found[1], database, process, control)
         if process.poll() is not None:
             break
         time.sleep(0.02)
@@ -87,25 +184,33 @@ def ecwid_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EcwidServ
             server.process.kill()
 
 
-# Store ids of this session: far from the bootstrap store, apart per process.
-_store_ids = itertools.count(10_000_000 + (os.getpid() % 10_000) * 10_000)
-
-
-async def _new_store(database: Path, store_id: int) -> str:
-    storage = SQLiteStorage(database)
-    await storage.open()
-    try:
-        await storage.create_store(Store(id=store_id, languages=("en",)), now=SystemClock().now())
-        return (await admin.issue_token(storage, store_id, CUSTOMER_SCOPES)).token
-    finally:
-        await storage.close()
+StoreFactory = Callable[..., EcwidStore]
 
 
 @pytest.fixture
-def ecwid_store(ecwid_server: EcwidServer) -> EcwidStore:
+def ecwid_store_factory(ecwid_server: EcwidServer) -> Iterator[StoreFactory]:
+    """``make(**settings)``: a new store; settings as ``POST /_control/stores`` takes them, in
+    Python or JSON spelling (``languages=["en", "fr"]``, ``legacy_sign_in=True``,
+    ``customer_groups_enabled=False``, ``scopes=[...]``, ``frozen_at=...``, ``fixture={...}``).
+    Every store made is deleted after the test."""
+    made: list[int] = []
+    control = ecwid_server.control
+
+    def make(**settings: Any) -> EcwidStore:
+        body = {_camel(name): value for name, value in settings.items()}
+        if "fixture" in body:
+            body["fixture"] = {"format": "ecwid-customers/store-fixture@1", **body["fixture"]}
+        created = control.call("POST", "/stores", body)
+        made.append(created["storeId"])
+        return EcwidStore(created["storeId"], created["token"], created["apiUrl"], control)
+
+    yield make
+    for store_id in made:
+        with contextlib.suppress(ControlError):  # the test may have deleted it itself
+            control.call("DELETE", f"/stores/{store_id}")
+
+
+@pytest.fixture
+def ecwid_store(ecwid_store_factory: StoreFactory) -> EcwidStore:
     """A new, empty store of the session's server and a token with every customer scope."""
-    store_id = next(_store_ids)
-    token = asyncio.run(_new_store(ecwid_server.database, store_id))
-    return EcwidStore(
-        id=store_id, token=token, api_url=f"{ecwid_server.base_url}/api/v3/{store_id}"
-    )
+    return ecwid_store_factory()
