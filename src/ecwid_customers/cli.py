@@ -125,6 +125,15 @@ def main() -> None:
     "Off by default; a store's own limit wins.",
 )
 @click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    metavar="SECONDS",
+    help="Time a client has to send a request's line and headers; then 408 and the "
+    "connection is closed.",
+)
+@click.option(
     "--admin-token",
     envvar="ECWID_CUSTOMERS_ADMIN_TOKEN",
     metavar="admin_...",
@@ -160,6 +169,7 @@ def serve(
     max_body_size: int,
     update_scope_only: bool,
     rate_limit: int | None,
+    head_timeout: float,
     admin_token: str | None,
     no_control: bool,
     journal_size: int,
@@ -194,6 +204,7 @@ def serve(
         max_body_size=max_body_size,
         update_scope_only=update_scope_only,
         rate_limit=rate_limit,
+        head_timeout=head_timeout,
         admin_token=admin_token if control else None,
         journal_size=journal_size,
     )

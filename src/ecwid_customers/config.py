@@ -19,6 +19,8 @@ class Settings:
     # Requests per minute per token before 429 (Ecwid's is 600); None: no limit. A store's
     # own setting overrides this.
     rate_limit: int | None = None
+    # Seconds a client has to send a request's line and headers (slow clients are cut off).
+    head_timeout: float = 10.0
     # The control plane (/_control/, the test kit) answers to this token; None turns it off.
     admin_token: str | None = None
     # Calls remembered per store by the control plane's journal.

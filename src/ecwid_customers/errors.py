@@ -161,6 +161,31 @@ def internal_error() -> EcwidError:
     return EcwidError(500, "INTERNAL_ERROR", "Internal server error")
 
 
+# -- the connection (answered by http/protocol.py before the app sees a request) ------------
+
+
+def connection_unparsable() -> EcwidError:
+    return EcwidError(400, "WRONG_PARAMETER", "Invalid HTTP request")
+
+
+def connection_timeout() -> EcwidError:
+    return EcwidError(408, "REQUEST_TIMEOUT", "The request was not sent in time")
+
+
+def connection_uri_too_long(limit: int) -> EcwidError:
+    return EcwidError(
+        414, "URI_TOO_LONG", f"The request line is too long: the limit is {limit} bytes"
+    )
+
+
+def connection_headers_too_large(limit: int) -> EcwidError:
+    return EcwidError(
+        431,
+        "REQUEST_HEADERS_TOO_LARGE",
+        f"The request headers are too large: the limit is {limit} bytes",
+    )
+
+
 # -- the catalogue by code ---------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import copy
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -19,6 +20,7 @@ from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.config import Settings
 from ecwid_customers.http.app import DROPPED, EcwidApp
+from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
 from ecwid_customers.storage.urls import DATABASE_URL_ENV, open_storage
 
 SETTINGS_ENV = "ECWID_CUSTOMERS_SETTINGS"
@@ -32,10 +34,28 @@ class HideDroppedByFault(logging.Filter):
         return DROPPED not in record.args if isinstance(record.args, tuple) else True
 
 
+_QUERY_TOKEN = re.compile(r"(?i)(\btoken=)[^&\s]*")
+
+
+class RedactQueryTokens(logging.Filter):
+    """Access log lines show the path with its query; a ``?token=`` (``--allow-query-token``)
+    would put a live token in the log. It is replaced by ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _QUERY_TOKEN.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
 def _log_config(log_level: str) -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config.setdefault("filters", {})["hide_dropped"] = {"()": HideDroppedByFault}
     config["loggers"]["uvicorn.error"]["filters"] = ["hide_dropped"]
+    config["filters"]["redact_tokens"] = {"()": RedactQueryTokens}
+    config["loggers"]["uvicorn.access"]["filters"] = ["redact_tokens"]
     # Our own log lines go where uvicorn's do, in the same format.
     config["loggers"]["ecwid_customers"] = {
         "handlers": ["default"],
@@ -48,6 +68,7 @@ def _log_config(log_level: str) -> dict[str, Any]:
 def worker_app() -> EcwidApp:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
+    GuardedHttpToolsProtocol.head_timeout = settings.head_timeout
     return EcwidApp(open_storage(os.environ[DATABASE_URL_ENV]), settings)
 
 
@@ -63,12 +84,14 @@ def run_server(
     on_listening: Callable[[int], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0)."""
+    GuardedHttpToolsProtocol.head_timeout = settings.head_timeout
     options: dict[str, Any] = {
         "host": host,
         "port": port,
         "lifespan": "on",
         "loop": "auto",  # uvloop when installed
-        "http": "auto",  # httptools when installed
+        # httptools, with bounds on request heads and Ecwid-shaped refusals (http/protocol.py).
+        "http": GuardedHttpToolsProtocol,
         "access_log": access_log,
         "log_level": log_level,
         "log_config": _log_config(log_level),

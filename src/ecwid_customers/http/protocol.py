@@ -1,0 +1,125 @@
+"""uvicorn's httptools protocol with the limits a public server needs, and Ecwid's error shape.
+
+uvicorn with httptools sets no bound on a request's head: a client may send megabytes of
+header, or trickle a byte every few seconds and hold a connection forever. This protocol
+answers such requests and closes the connection:
+
+- a request line longer than ``MAX_URL`` bytes: 414 ``URI_TOO_LONG``;
+- a head (request line and headers) over ``MAX_HEAD`` bytes: 431 ``REQUEST_HEADERS_TOO_LARGE``;
+- a head not complete ``head_timeout`` seconds (``serve --head-timeout``) after the
+  connection opened or the request began: 408 ``REQUEST_TIMEOUT``;
+- what httptools cannot parse: 400 ``WRONG_PARAMETER`` in Ecwid's JSON shape rather than
+  uvicorn's plain text.
+
+Bodies are bounded by the app (``Settings.max_body_size``) and read without blocking anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from http import HTTPStatus
+from typing import Any
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ecwid_customers import errors
+from ecwid_customers.http.responses import JSON_CONTENT_TYPE, error_response
+
+MAX_URL = 8 * 1024  # as common front ends allow
+MAX_HEAD = 32 * 1024  # nginx's default header buffers hold 32 KiB
+
+
+def _reason(status: int) -> bytes:
+    return HTTPStatus(status).phrase.encode()
+
+
+class _Refused(Exception):
+    """Raised in a parser callback to stop parsing a request that is being refused."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    # Seconds; a real client sends its head in one go. Set by server.py from the settings.
+    head_timeout: float = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_bytes = 0
+        self._head_open = True  # between the start of a request and the end of its headers
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._refusal: errors.EcwidError | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_head_timer()  # a connection that never sends a byte is closed too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _start_head_timer(self) -> None:
+        self._stop_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._head_open and not self.transport.is_closing():
+            self._refuse(errors.connection_timeout())
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_open = True
+        self._head_bytes = 0
+        self._start_head_timer()
+
+    def on_headers_complete(self) -> None:
+        # The exact size of the head, whatever chunks it came in.
+        if len(self.url) > MAX_URL:
+            self._refusal = errors.connection_uri_too_long(MAX_URL)
+            raise _Refused
+        if sum(len(name) + len(value) + 4 for name, value in self.headers) > MAX_HEAD:
+            self._refusal = errors.connection_headers_too_large(MAX_HEAD)
+            raise _Refused
+        self._head_open = False
+        self._stop_head_timer()
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._unsupported_upgrade_warning()  # no WebSockets here; the request goes on
+        except httptools.HttpParserError:
+            # Also a callback's _Refused, which httptools wraps in one of its own errors.
+            self._refuse(self._refusal or errors.connection_unparsable())
+            return
+        # A head still incomplete after this chunk: bound what httptools buffers for it.
+        if self._head_open and not self.transport.is_closing():
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_URL + MAX_HEAD:
+                too_large = (
+                    errors.connection_headers_too_large(MAX_HEAD)
+                    if self.headers
+                    else errors.connection_uri_too_long(MAX_URL)
+                )
+                self._refuse(too_large)
+
+    def _refuse(self, error: errors.EcwidError) -> None:
+        """Answer before the app sees the request, and close the connection."""
+        self._stop_head_timer()
+        if self.transport.is_closing():
+            return
+        response = error_response(error)
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s"
+            % (response.status, _reason(response.status), JSON_CONTENT_TYPE, len(response.body),
+               response.body)
+        )  # fmt: skip
+        self.transport.close()

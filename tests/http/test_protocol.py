@@ -1,0 +1,164 @@
+"""The connection-level guards (http/protocol.py) and log hygiene, over a real socket.
+
+Refusals happen before the app sees a request, so these tests talk raw HTTP to a real
+``serve`` process: oversized heads, overlong URLs, garbage, clients that stall, and what the
+server prints while it handles secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.servers import Server
+
+SECRET_PASSWORD = "Pa55word-that-must-never-be-logged"
+
+
+def exchange(port: int, request: bytes, timeout: float = 20.0) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes; the status, headers and body of the answer (read until close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+            if b"\r\n\r\n" in received:
+                head, _, body = received.partition(b"\r\n\r\n")
+                length = next(
+                    (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                     if line.lower().startswith(b"content-length:")),
+                    None,
+                )  # fmt: skip
+                if length is not None and len(body) >= length:
+                    break
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def get(path: str, *headers: bytes) -> bytes:
+    return b"GET " + path.encode() + b" HTTP/1.1\r\nHost: test\r\n" + b"".join(headers) + b"\r\n"
+
+
+@pytest.fixture
+def server(launch: Callable[..., Server], tmp_path: Path) -> Server:
+    return launch(tmp_path / "customers.db", "--head-timeout", "1")
+
+
+def token_of(server: Server) -> str:
+    return next(w for w in server.output.split() if w.startswith("secret_"))
+
+
+def assert_ecwid_error(body: bytes, code: str) -> None:
+    error = json.loads(body)
+    assert set(error) == {"errorMessage", "errorCode"}
+    assert error["errorCode"] == code
+
+
+def test_a_head_within_the_limits_is_served(server: Server) -> None:
+    padding = b"X-Padding: " + b"p" * 30_000 + b"\r\n"
+    status, _, body = exchange(server.port, get("/api/v3/1003/customers?" + "x" * 8000, padding))
+    assert status == 403  # reached the app, which wants a token
+    assert_ecwid_error(body, "INVALID_API_TOKEN")
+
+
+@pytest.mark.parametrize("size", [40_000, 2_000_000])
+def test_oversized_headers_get_431(server: Server, size: int) -> None:
+    big = b"X-Big: " + b"b" * size + b"\r\n"
+    status, headers, body = exchange(server.port, get("/api/v3/1003/customers", big))
+    assert status == 431
+    assert headers["connection"] == "close"
+    assert headers["content-type"].startswith("application/json")
+    assert_ecwid_error(body, "REQUEST_HEADERS_TOO_LARGE")
+
+
+@pytest.mark.parametrize("size", [9_000, 1_000_000])
+def test_overlong_urls_get_414(server: Server, size: int) -> None:
+    status, _, body = exchange(server.port, get("/api/v3/1003/customers?" + "q" * size))
+    assert status == 414
+    assert_ecwid_error(body, "URI_TOO_LONG")
+
+
+def test_garbage_gets_ecwids_400(server: Server) -> None:
+    status, _, body = exchange(server.port, b"\x00\x01 not http at all\r\n\r\n")
+    assert status == 400
+    assert_ecwid_error(body, "WRONG_PARAMETER")
+
+
+def test_a_stalled_head_gets_408_and_others_are_served_meanwhile(server: Server) -> None:
+    answers: list[tuple[int, dict[str, str], bytes]] = []
+    # Half a request line, then nothing: the server must cut it off after --head-timeout.
+    stalled = threading.Thread(
+        target=lambda: answers.append(exchange(server.port, b"GET /api/v3/1003/cust"))
+    )
+    stalled.start()
+    token = token_of(server)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        for number in range(20):
+            created = client.post(f"{server.base()}/customers", json={"email": f"{number}@x.io"})
+            assert created.status_code == 200
+    assert stalled.is_alive()  # still waiting while the others were served
+    stalled.join(timeout=15)
+    status, _, body = answers[0]
+    assert status == 408
+    assert_ecwid_error(body, "REQUEST_TIMEOUT")
+
+
+def test_a_slow_body_does_not_hold_up_others(server: Server) -> None:
+    token = token_of(server).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as slow:
+        # Headers complete, body promised but only partly sent.
+        slow.sendall(
+            b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"email\""
+        )  # fmt: skip
+        with httpx.Client(headers={"Authorization": f"Bearer {token.decode()}"}) as client:
+            for number in range(10):
+                created = client.post(
+                    f"{server.base()}/customers", json={"email": f"{number}@s.io"}
+                )
+                assert created.status_code == 200
+        slow.sendall(b': "slow@example.net"}'.ljust(40 - 8))
+        answer = slow.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200")
+
+
+def test_no_server_software_or_version_is_revealed(server: Server) -> None:
+    _, headers, _ = exchange(server.port, get("/api/v3/1003/customers"))
+    assert "server" not in headers
+    assert "x-powered-by" not in headers
+    for value in headers.values():
+        assert "uvicorn" not in value.lower()
+        assert "python" not in value.lower()
+
+
+def test_logs_hold_no_tokens_passwords_or_bodies(
+    launch: Callable[..., Server], tmp_path: Path
+) -> None:
+    server = launch(tmp_path / "customers.db", "--access-log", "--log-level", "debug",
+                    "--allow-query-token")  # fmt: skip
+    token = token_of(server)
+    body = {"email": "logged@example.net", "password": SECRET_PASSWORD, "taxId": "DISTINCT-TAX"}
+    with httpx.Client() as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.post(f"{server.base()}/customers", json=body, headers=auth).status_code == 200
+        assert client.get(f"{server.base()}/customers?token={token}").status_code == 200
+        assert client.get(f"{server.base()}/customers/1", headers=auth).status_code == 200
+        client.post(f"{server.base()}/customers", content=b"{broken", headers=auth)
+
+    server.stop()
+    # The bootstrap banner prints the new token once, by design: look only at what follows it.
+    after_start = server.output.split("Application startup complete", 1)[1]
+    assert "POST /api/v3/1003/customers" in after_start  # the access log is on
+    assert "token=***" in after_start
+    assert token not in after_start
+    assert SECRET_PASSWORD not in server.output
+    assert "DISTINCT-TAX" not in server.output
+    assert "logged@example.net" not in server.output
