@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test check lint format typecheck docs bench clean
+.PHONY: run test check lint format typecheck docs bench reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench: $(VENV)/.test-deps  ## load the server with wrk and write BENCHMARKS.md (
 format: $(VENV)/.test-deps
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+reliability: $(VENV)/.test-deps  ## repeat the crash, fault and fuzz tests; print docs/reliability.md's figures
+	$(BIN)/python scripts/reliability.py $(ARGS)
 
 docs: $(VENV)/.run-deps  ## regenerate the README sections made from code (CLI, endpoints)
 	$(BIN)/python scripts/readme_sections.py --write

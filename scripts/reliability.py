@@ -1,0 +1,130 @@
+"""``make reliability``: run the reliability tests several times and print their figures.
+
+The tests (crash, shutdown, fault load, fuzzing, isolation, properties) run in CI on every
+change; this script repeats them and sums up what they saw, for docs/reliability.md: fuzz
+cases and 5xx answers, faults injected, creates acknowledged before a SIGKILL and found after
+it, cross-store refusals. Needs PostgreSQL as ``make test`` does (``scripts/postgres.sh``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+REPEATED = ["tests/test_crash.py", "tests/test_fault_load.py", "tests/http/test_fuzz.py"]
+COUNTED = ["tests/http/test_isolation.py", "tests/http/test_properties.py", "tests/control"]
+
+
+def _postgres() -> str:
+    found = subprocess.run(
+        [str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        sys.exit(f"PostgreSQL is needed: {found.stderr.strip()}")
+    return found.stdout.strip()
+
+
+def _pytest(paths: list[str], env: dict[str, str], junit: Path | None = None) -> None:
+    command = [*PYTEST, *paths]
+    if junit is not None:
+        command.append(f"--junitxml={junit}")
+    result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    if result.returncode != 0:
+        sys.exit(f"tests failed: {' '.join(paths)}")
+
+
+def _cases(junit: Path) -> dict[str, int]:
+    """Test cases passed per test file."""
+    passed: dict[str, int] = defaultdict(int)
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):  # noqa: S314 - our own file
+        if case.find("failure") is None and case.find("skipped") is None:
+            passed[case.get("classname", "").rsplit(".", 1)[0]] += 1
+    return dict(passed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="runs of the repeated tests")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures_file = Path(folder) / "figures.jsonl"
+        env = {
+            **os.environ,
+            "ECWID_TEST_POSTGRES_URL": _postgres(),
+            "ECWID_FIGURES": str(figures_file),
+            "CI": "true",  # the PostgreSQL runs must run, not skip
+        }
+        for _ in range(arguments.rounds):
+            _pytest(REPEATED, env)
+        junit = Path(folder) / "counted.xml"
+        _pytest([*COUNTED, "-n", "2"], env, junit)
+        figures = [json.loads(line) for line in figures_file.read_text().splitlines()]
+        print(report(figures, _cases(junit), arguments.rounds))
+
+
+def _total(items: list[dict[str, Any]], key: str) -> int:
+    return sum(int(item[key]) for item in items)
+
+
+def report(figures: list[dict[str, Any]], cases: dict[str, int], rounds: int) -> str:
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in figures:
+        by_kind[item["kind"]].append(item)
+    lines = [f"Figures of {rounds} rounds (`make reliability`):", ""]
+    lines += ["| What | Runs | Figure |", "| --- | --- | --- |"]
+    for engine in ("sqlite", "postgresql"):
+        kills = [k for k in by_kind["sigkill"] if k["engine"] == engine]
+        if kills:
+            lines.append(
+                f"| SIGKILL mid-load, {engine} | {len(kills)} | {_total(kills, 'acknowledged')} "
+                f"creates acknowledged, {_total(kills, 'intact')} found intact after restart, "
+                f"{_total(kills, 'stored') - _total(kills, 'acknowledged')} more stored "
+                "(in flight at the kill), 0 half-written |"
+            )
+        stops = [k for k in by_kind["sigterm"] if k["engine"] == engine]
+        if stops:
+            lines.append(
+                f"| SIGTERM mid-load, {engine} | {len(stops)} | "
+                f"{_total(stops, 'acknowledged')} creates acknowledged, "
+                f"{_total(stops, 'stored')} stored after restart |"
+            )
+    loads = by_kind["fault_load"]
+    if loads:
+        lines.append(
+            f"| Fault rules under a create load | {len(loads)} | {_total(loads, 'attempts')} "
+            f"attempts, {_total(loads, 'faults')} answered by a fault (drop, 500, 429), "
+            f"{_total(loads, 'delays')} delayed; {_total(loads, 'stored')} customers stored, "
+            "each once |"
+        )
+    fuzz = by_kind["fuzz"]
+    if fuzz:
+        lines.append(
+            f"| Fuzzing (schemathesis) | {rounds} | {_total(fuzz, 'cases')} cases over "
+            f"{len({f['operation'] for f in fuzz})} operations, "
+            f"{_total(fuzz, 'server_errors')} 5xx |"
+        )
+    for name, what in (
+        ("tests.http.test_isolation", "Isolation matrix (every route, 5 cases, both engines)"),
+        ("tests.http.test_properties", "Property tests (hypothesis; each runs many examples)"),
+    ):
+        if name in cases:
+            lines.append(f"| {what} | 1 | {cases[name]} tests passed |")
+    control = sum(count for name, count in cases.items() if name.startswith("tests.control"))
+    if control:
+        lines.append(f"| Control plane, faults included | 1 | {control} tests passed |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
