@@ -6,9 +6,27 @@ control plane; ``None`` means "not ours" and becomes Ecwid's 404.
 
 from __future__ import annotations
 
-from ecwid_customers.http.responses import Response
+from ecwid_customers import errors
+from ecwid_customers.http import docs_ui
+from ecwid_customers.http.openapi import openapi_json
+from ecwid_customers.http.responses import Response, error_response
+
+OPENAPI_PATH = "/openapi.json"
+DOCS_PATHS = frozenset({"/docs", "/docs/"})
+_READ_METHODS = frozenset({"GET", "HEAD"})  # the server leaves HEAD's body out itself
 
 
 async def meta_response(path: str, method: str) -> Response | None:
     """The response for a documentation path, or ``None`` for any other path."""
-    return None
+    if path == OPENAPI_PATH:
+        found: Response | None = Response(200, openapi_json())
+    elif path in DOCS_PATHS:
+        found = docs_ui.page()
+    elif path.startswith(docs_ui.STATIC_PREFIX):
+        found = docs_ui.static_file(path[len(docs_ui.STATIC_PREFIX) :])
+    else:
+        found = None
+    if found is None or method in _READ_METHODS:
+        return found
+    refusal = error_response(errors.method_not_allowed(method))
+    return Response(refusal.status, refusal.body, ((b"allow", b"GET, HEAD"),))

@@ -20,6 +20,8 @@ class Response:
     status: int
     body: bytes
     headers: tuple[tuple[bytes, bytes], ...] = ()
+    # Only the documentation pages (http/meta.py) send anything but JSON.
+    content_type: bytes = JSON_CONTENT_TYPE
 
 
 def json_response(content: Any, status: int = 200) -> Response:
@@ -37,7 +39,7 @@ async def send_response(send: Send, response: Response) -> None:
             "type": "http.response.start",
             "status": response.status,
             "headers": [
-                (b"content-type", JSON_CONTENT_TYPE),
+                (b"content-type", response.content_type),
                 (b"content-length", str(len(response.body)).encode()),
                 *response.headers,
             ],
