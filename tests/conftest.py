@@ -76,7 +76,9 @@ def postgres_server() -> str:
 @pytest.fixture(scope="session")
 def postgres_url(postgres_server: str, worker_id: str) -> Iterator[str]:
     """A migrated database of this test process's own (xdist workers run side by side)."""
-    with postgres.database(postgres_server, f"ecwid_test_{worker_id}") as url:
+    # The process id keeps two test runs on one server (a developer's and an editor's, say)
+    # from dropping each other's databases.
+    with postgres.database(postgres_server, f"ecwid_test_{worker_id}_{os.getpid()}") as url:
         migrate.upgrade(url)
         yield url
 
