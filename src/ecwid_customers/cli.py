@@ -19,7 +19,7 @@ from ecwid_customers.domain.models import Store
 from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, TokenKind, new_admin_token
 from ecwid_customers.errors import EcwidError
 from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
-from ecwid_customers.storage.base import Storage, StoreExists
+from ecwid_customers.storage.base import Storage, StoreExists, TokenExists
 from ecwid_customers.storage.urls import (
     DATABASE_URL_ENV,
     DEFAULT_DATABASE_URL,
@@ -534,6 +534,8 @@ def token_create(
         raise click.BadParameter(str(error), param_hint="--token") from None
     except EcwidError:
         raise click.ClickException(f"store {store_id} does not exist") from None
+    except TokenExists as error:
+        raise click.ClickException(str(error)) from None
     click.echo(issued.token)
 
 

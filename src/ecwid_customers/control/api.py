@@ -17,6 +17,7 @@ import msgspec
 
 from ecwid_customers import admin, errors
 from ecwid_customers.control import fixtures
+from ecwid_customers.control.clocks import StoreClock
 from ecwid_customers.control.faults import FaultRule
 from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain.clock import Clock, parse_ecwid_time
@@ -24,8 +25,8 @@ from ecwid_customers.domain.models import Store
 from ecwid_customers.http.asgi import Receive, Scope
 from ecwid_customers.http.request import header, read_body
 from ecwid_customers.http.responses import Response, json_response
-from ecwid_customers.scopes import CUSTOMER_SCOPES
-from ecwid_customers.storage.base import Storage, StoreExists, StoreSummary
+from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
+from ecwid_customers.storage.base import Storage, StoreExists, StoreSummary, TokenExists
 
 PREFIX = "/_control"
 # Fixtures can be large; far above the API's own limit, still bounded.
@@ -71,13 +72,25 @@ def _decode(body: bytes, kind: type[Any]) -> Any:
         raise errors.control_bad_request(f"bad request body: {error}") from None
 
 
+# Times a clock may show: Ecwid writes four-digit years, so 1970 to the end of 9999.
+LATEST_TIME = 253_402_300_799
+
+
 def _time(value: str | int) -> int:
     if isinstance(value, int):
-        return value
-    try:
-        return parse_ecwid_time(value)
-    except ValueError:
-        raise errors.control_bad_request(f"cannot read the time {value!r}") from None
+        seconds = value
+    else:
+        try:
+            seconds = parse_ecwid_time(value)
+        except ValueError:
+            raise errors.control_bad_request(f"cannot read the time {value!r}") from None
+    return _in_range(seconds)
+
+
+def _in_range(seconds: int) -> int:
+    if not 0 <= seconds <= LATEST_TIME:
+        raise errors.control_bad_request("a clock shows times from 1970 to the end of 9999")
+    return seconds
 
 
 def _store_view(summary: StoreSummary) -> dict[str, Any]:
@@ -152,8 +165,19 @@ class ControlPlane:
 
     @staticmethod
     def _number(text: str, what: str) -> int:
-        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        """A number from the path: anything else names nothing there is (404)."""
+        if not _is_number(text):
             raise errors.control_not_found(f"{what} {text!r}")
+        return int(text)
+
+    @staticmethod
+    def _query_number(query: dict[str, str], name: str) -> int | None:
+        """A number from the query string: anything else is a bad request (400)."""
+        text = query.get(name)
+        if text is None:
+            return None
+        if not _is_number(text):
+            raise errors.control_bad_request(f"{name} must be a whole number, not {text!r}")
         return int(text)
 
     async def _summary(self, store_id: int) -> StoreSummary:
@@ -167,11 +191,15 @@ class ControlPlane:
         return f"http://{host}/api/v3/{store_id}"
 
     async def _issue(self, store_id: int, spec: TokenSpec | StoreSpec) -> str:
-        scopes = tuple(spec.scopes) if spec.scopes is not None else CUSTOMER_SCOPES
         try:
-            issued = await admin.issue_token(self.storage, store_id, scopes, token=spec.token)
+            scopes = parse_scopes(",".join(spec.scopes)) if spec.scopes is not None else None
+            issued = await admin.issue_token(
+                self.storage, store_id, scopes or CUSTOMER_SCOPES, token=spec.token
+            )
         except ValueError as error:
             raise errors.control_bad_request(str(error)) from None
+        except TokenExists:
+            raise errors.control_conflict(f"store {store_id} already has that token") from None
         return issued.token
 
     # -- stores ----------------------------------------------------------------------------
@@ -190,7 +218,8 @@ class ControlPlane:
         return json_response([_store_view(s) for s in await self.storage.list_stores()])
 
     async def _create_store(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
-        spec: StoreSpec = await self._body(scope, receive, StoreSpec)
+        body = await read_body(scope, receive, MAX_BODY)
+        spec: StoreSpec = _decode(body, StoreSpec)
         if not spec.languages:
             raise errors.control_bad_request("a store needs at least one language")
         if spec.rate_limit is not None and spec.rate_limit < 0:
@@ -214,7 +243,10 @@ class ControlPlane:
         store_id = await self._new_store(store, spec.id is None, now)
         try:
             if dump is not None:
-                store_settings = msgspec.structs.replace(dump.store, id=store_id)
+                # Settings given beside the fixture win over the fixture's own.
+                given = _given_settings(body)
+                settings = {name: getattr(store, name) for name in given}
+                store_settings = msgspec.structs.replace(dump.store, id=store_id, **settings)
                 await self.storage.import_store(
                     msgspec.structs.replace(dump, store=store_settings), now=now
                 )
@@ -312,17 +344,22 @@ class ControlPlane:
         store_id = self._number(values[0], "store")
         change: ClockChange = await self._body(scope, receive, ClockChange)
         await self._summary(store_id)
-        if change.reset:
-            self.kit.clocks.forget(store_id)
-        clock = self.kit.clocks.control(store_id)
-        if change.frozen_at is not None:
-            clock.freeze(_time(change.frozen_at))
+        frozen_at = _time(change.frozen_at) if change.frozen_at is not None else None
+        # Work on a copy, so a change that would leave the clock out of range changes nothing.
+        current = self.kit.clocks.by_store.get(store_id)
+        clock = StoreClock(self.system)
+        if current is not None and not change.reset:
+            clock.frozen_at, clock.offset = current.frozen_at, current.offset
+        if frozen_at is not None:
+            clock.freeze(frozen_at)
         elif change.freeze:
             clock.freeze()
         if change.advance is not None:
             clock.advance(change.advance)
         if change.resume:
             clock.resume()
+        _in_range(clock.now())
+        self.kit.clocks.by_store[store_id] = clock
         return json_response(clock.state())
 
     # -- journal ---------------------------------------------------------------------------
@@ -337,8 +374,8 @@ class ControlPlane:
             entries = [e for e in entries if str(e.status) == query["status"]]
         if "path" in query:
             entries = [e for e in entries if query["path"] in e.path]
-        if "after" in query:
-            after = self._number(query["after"], "journal position")
+        after = self._query_number(query, "after")
+        if after is not None:
             entries = [e for e in entries if e.seq > after]
         return json_response({"count": len(entries), "items": entries})
 
@@ -350,8 +387,7 @@ class ControlPlane:
     # -- faults ----------------------------------------------------------------------------
 
     async def _list_faults(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
-        store = _query(scope).get("storeId")
-        store_id = self._number(store, "store") if store is not None else None
+        store_id = self._query_number(_query(scope), "storeId")
         return json_response(self.kit.faults.list(store_id))
 
     async def _add_fault(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
@@ -359,8 +395,7 @@ class ControlPlane:
         return json_response(self.kit.faults.add(rule))
 
     async def _clear_faults(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
-        store = _query(scope).get("storeId")
-        store_id = self._number(store, "store") if store is not None else None
+        store_id = self._query_number(_query(scope), "storeId")
         return json_response({"removed": self.kit.faults.clear(store_id)})
 
     async def _get_fault(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
@@ -374,6 +409,25 @@ class ControlPlane:
         if not self.kit.faults.remove(fault_id):
             raise errors.control_not_found(f"fault {fault_id}")
         return json_response({"deleted": fault_id})
+
+
+_SETTING_NAMES = {
+    "languages": "languages",
+    "legacySignIn": "legacy_sign_in",
+    "customerGroupsEnabled": "customer_groups_enabled",
+    "suspended": "suspended",
+    "rateLimit": "rate_limit",
+}
+
+
+def _given_settings(body: bytes) -> list[str]:
+    """The store settings a create-store body names (its other keys are not settings)."""
+    sent = msgspec.json.decode(body)
+    return [field for key, field in _SETTING_NAMES.items() if key in sent]
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _query(scope: Scope) -> dict[str, str]:

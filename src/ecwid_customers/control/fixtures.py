@@ -17,6 +17,7 @@ from ecwid_customers.domain.clock import format_ecwid_time, parse_ecwid_time
 from ecwid_customers.domain.create import (
     assign_ids,
     build_new_customer,
+    email_key,
     new_ids_needed,
     password_to_keep,
 )
@@ -158,7 +159,37 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
         customers=kept,
         deleted=fixture.deleted_customers,
     )
-    return _with_new_customers(dump, new, known_groups, definitions, now)
+    return _checked(_with_new_customers(dump, new, known_groups, definitions, now))
+
+
+def _checked(dump: StoreDump) -> StoreDump:
+    """Refuse entries that collide, naming the first: storage would only say "a constraint"."""
+
+    def first_repeat(values: list[Any]) -> Any:
+        seen: set[Any] = set()
+        for value in values:
+            if value in seen:
+                return value
+            seen.add(value)
+        return None
+
+    customers = [entry.customer for entry in dump.customers]
+    checks = (
+        ("customers", "id", [c.id for c in customers]),
+        ("customers", "email", [email_key(c.email) for c in customers]),
+        ("customerGroups", "id", [g.id for g in dump.groups]),
+        ("extraFields", "key", [f.key for f in dump.extra_fields]),
+        ("deletedCustomers", "id", [d.id for d in dump.deleted] + [c.id for c in customers]),
+    )
+    for where, what, values in checks:
+        repeated = first_repeat(values)
+        if repeated is not None:
+            raise _bad(where, f"two entries share the {what} {repeated!r}")
+    if any(not 0 < c.id < 2**31 for c in customers):
+        raise _bad("customers", "ids run from 1 to 2^31 - 1")
+    if any(g.id <= 0 for g in dump.groups):
+        raise _bad("customerGroups", "ids start at 1 (0 is General, always there)")
+    return dump
 
 
 def _with_new_customers(

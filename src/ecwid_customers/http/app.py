@@ -167,7 +167,7 @@ class EcwidApp:
                     query=scope["query_string"].decode("latin-1"),
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    request_bytes=exchange.request_bytes,
+                    request_bytes=exchange.request_bytes or _declared_length(scope),
                     response_bytes=len(response.body) if response is not None else 0,
                     error_code=_error_code(response) if status >= 400 else None,
                     fault_id=exchange.fault_id,
@@ -280,6 +280,13 @@ def _authorise(grant: TokenGrant, route: routes.Route, required: tuple[str, ...]
             raise errors.insufficient_scope(scope_name)
     if route.any_of and usable.isdisjoint(route.any_of):
         raise errors.insufficient_scope(route.any_of[0])
+
+
+def _declared_length(scope: Scope) -> int:
+    """The body size a client announced: what it sent, when the call was answered before its
+    body was read (a refused token, a fault)."""
+    declared = header(scope, b"content-length")
+    return int(declared) if declared is not None and declared.isdigit() else 0
 
 
 def _error_code(response: Response | None) -> str | None:

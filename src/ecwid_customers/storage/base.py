@@ -37,6 +37,14 @@ class StoreExists(Exception):
         self.store_id = store_id
 
 
+class TokenExists(Exception):
+    """The store already has a token with this value (a pinned value given twice)."""
+
+    def __init__(self, store_id: int) -> None:
+        super().__init__(f"store {store_id} already has this token")
+        self.store_id = store_id
+
+
 class StoreSummary(msgspec.Struct, frozen=True, kw_only=True):
     store: Store
     customers: int
@@ -246,7 +254,8 @@ class Storage(Protocol):
         hint: str,
         now: int,
     ) -> TokenInfo:
-        """Raises 404 ``STORE_NOT_FOUND`` for an unknown store."""
+        """Raises 404 ``STORE_NOT_FOUND`` for an unknown store, :class:`TokenExists` when the
+        store already has a token with this hash."""
         ...
 
     async def list_tokens(self, store_id: int | None = None) -> list[TokenInfo]: ...

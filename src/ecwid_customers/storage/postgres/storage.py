@@ -38,6 +38,7 @@ from ecwid_customers.storage.base import (
     StoreDump,
     StoreExists,
     StoreSummary,
+    TokenExists,
     TokenInfo,
 )
 from ecwid_customers.storage.postgres import customers, db, groups, stores
@@ -349,16 +350,19 @@ class PostgresStorage:
         async def work(connection: Connection) -> int:
             if await connection.fetchval("SELECT 1 FROM stores WHERE id = $1", store_id) is None:
                 raise errors.store_not_found()
-            token_id: int = await connection.fetchval(
-                "INSERT INTO tokens (store_id, token_hash, kind, scopes, hint, created_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                store_id,
-                token_hash,
-                kind,
-                ",".join(scopes),
-                hint,
-                now,
-            )
+            try:
+                token_id: int = await connection.fetchval(
+                    "INSERT INTO tokens (store_id, token_hash, kind, scopes, hint, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    store_id,
+                    token_hash,
+                    kind,
+                    ",".join(scopes),
+                    hint,
+                    now,
+                )
+            except db.UniqueViolation:
+                raise TokenExists(store_id) from None
             return token_id
 
         token_id = await self._write(work)

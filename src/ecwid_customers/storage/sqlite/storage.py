@@ -36,6 +36,7 @@ from ecwid_customers.storage.base import (
     StoreDump,
     StoreExists,
     StoreSummary,
+    TokenExists,
     TokenInfo,
 )
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
@@ -318,11 +319,14 @@ class SQLiteStorage:
         def work(connection: sqlite3.Connection) -> int:
             if not connection.execute("SELECT 1 FROM stores WHERE id = ?", (store_id,)).fetchone():
                 raise errors.store_not_found()
-            cursor = connection.execute(
-                "INSERT INTO tokens (store_id, token_hash, kind, scopes, hint, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (store_id, token_hash, kind, ",".join(scopes), hint, now),
-            )
+            try:
+                cursor = connection.execute(
+                    "INSERT INTO tokens (store_id, token_hash, kind, scopes, hint, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (store_id, token_hash, kind, ",".join(scopes), hint, now),
+                )
+            except sqlite3.IntegrityError:
+                raise TokenExists(store_id) from None
             token_id: int | None = cursor.lastrowid
             assert token_id is not None
             return token_id
