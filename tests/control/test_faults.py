@@ -478,11 +478,6 @@ async def test_invalid_rule_over_http_is_400_and_adds_nothing(kit: Kit, rule: An
     assert await kit.ok("GET", "/faults") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a storeId query value that is no number is 404 CONTROL_NOT_FOUND "
-    "(\"store 'x' not found\"), not 400 CONTROL_BAD_REQUEST",
-)
 async def test_bad_store_id_filter_is_a_bad_request(kit: Kit) -> None:
     await kit.control_error("GET", "/faults", 400, "CONTROL_BAD_REQUEST", params={"storeId": "x"})
 

@@ -15,7 +15,7 @@ from ecwid_customers.config import Settings
 from ecwid_customers.domain.clock import ManualClock
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.base import Storage
-from tests.control.conftest import ADMIN_TOKEN, Kit, kit_settings
+from tests.control.conftest import ADMIN_TOKEN, INERT_ROUTE, Kit, kit_settings
 from tests.support import asgi_client, assert_error, make_store, make_token
 
 STORE = 900
@@ -71,7 +71,11 @@ async def armed(kit: Kit) -> Kit:
     """Store 900 with a customer, a fault rule aimed at it and journal entries."""
     store = await kit.new_store(id=STORE)
     await kit.add_customer(store, "a@example.net")
-    await kit.ok("POST", "/faults", json={"storeId": STORE, "latencyMs": 0, "route": "none"})
+    await kit.ok(
+        "POST",
+        "/faults",
+        json={"storeId": STORE, "latencyMs": 0, "route": INERT_ROUTE, "method": "DELETE"},
+    )
     return kit
 
 

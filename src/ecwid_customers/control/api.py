@@ -325,6 +325,8 @@ class ControlPlane:
 
     async def _import(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
         store_id = self._number(values[0], "store")
+        if not 0 < store_id < 2**63:
+            raise errors.control_bad_request("a store id is a positive integer")
         fixture = fixtures.parse(await read_body(scope, receive, MAX_BODY))
         now = self.kit.clocks.of(store_id).now()
         dump = fixtures.to_dump(fixture, store_id=store_id, now=now)
@@ -366,6 +368,7 @@ class ControlPlane:
 
     async def _journal(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
         store_id = self._number(values[0], "store")
+        await self._summary(store_id)  # 404 for a store that does not exist, as elsewhere
         query = _query(scope)
         entries = list(self.kit.journal.entries(store_id))
         if "method" in query:
@@ -381,6 +384,7 @@ class ControlPlane:
 
     async def _clear_journal(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
         store_id = self._number(values[0], "store")
+        await self._summary(store_id)
         self.kit.journal.clear(store_id)
         return json_response({"cleared": store_id})
 

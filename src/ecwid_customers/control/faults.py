@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 import msgspec
 
 from ecwid_customers import errors
+from ecwid_customers.http.routes import ROUTES
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
+# Rules name routes as the route table does; a rule for any other path would never fire.
+ROUTE_PATHS = frozenset(route.path for route in ROUTES)
 MAX_LATENCY_MS = 120_000  # beyond any client's timeout; a bigger number is a typo
 
 
@@ -84,6 +87,8 @@ def _check(rule: FaultRule) -> FaultRule:
     ):
         raise bad("latencyMaxMs needs latencyMs, and is not below it")
     route = rule.route.strip("/") if rule.route else None
+    if route is not None and route not in ROUTE_PATHS:
+        raise bad(f"unknown route {route!r}; routes: {', '.join(sorted(ROUTE_PATHS))}")
     return msgspec.structs.replace(rule, method=method, route=route)
 
 
