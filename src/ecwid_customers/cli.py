@@ -234,6 +234,7 @@ def _print_banner(
         reachable = f"[{reachable}]"
     base = f"http://{reachable}:{port}/api/v3"
     click.echo(f"ecwid-customers {__version__}, database {database_url}, listening on {base}")
+    click.echo(f"API reference: http://{reachable}:{port}/docs (OpenAPI: /openapi.json)")
     if admin_token is not None:
         click.echo(
             f"Control plane (test kit): http://{reachable}:{port}/_control "
