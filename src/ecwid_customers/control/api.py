@@ -39,13 +39,9 @@ AUTO_STORE_IDS = (100_000_000, 2**31 - 1)
 Handler = Callable[[Scope, Receive, list[str]], Awaitable[Response]]
 
 
-class StoreSpec(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    id: int | None = None
-    languages: list[str] = msgspec.field(default_factory=lambda: ["en"])
-    legacy_sign_in: bool = False
-    customer_groups_enabled: bool = True
-    suspended: bool = False
-    rate_limit: int | None = None
+class StoreSpec(fixtures.FixtureStore, kw_only=True):
+    """A new store: its settings (as a fixture's ``store`` has them), and what comes with it."""
+
     scopes: list[str] | None = None  # of the token made with the store; None: every scope
     token: str | None = None  # pins the token's value (secret_... or public_...)
     frozen_at: str | int | None = None  # start the store's clock frozen at this time

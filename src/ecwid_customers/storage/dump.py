@@ -8,6 +8,7 @@ import msgspec
 
 from ecwid_customers.domain.clock import parse_ecwid_time
 from ecwid_customers.domain.create import draft
+from ecwid_customers.domain.models import Store
 from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
 
 
@@ -21,6 +22,34 @@ class CustomerRow:
     updated_at: int
     password_hash: str | None
     customer: msgspec.Struct  # the document, without what the columns own
+
+
+# The columns of a row of ``stores`` that hold a store's settings, in this order.
+STORE_COLUMNS = (
+    "id, languages, legacy_sign_in, customer_groups_enabled, suspended, rate_limit, created_at"
+)
+
+
+# On an import into an existing store: its settings become the dump's (counters come after).
+REPLACE_SETTINGS = (
+    "ON CONFLICT (id) DO UPDATE SET languages = excluded.languages, "
+    "legacy_sign_in = excluded.legacy_sign_in, "
+    "customer_groups_enabled = excluded.customer_groups_enabled, "
+    "suspended = excluded.suspended, rate_limit = excluded.rate_limit"
+)
+
+
+def store_row(store: Store, now: int) -> tuple[int, str, bool, bool, bool, int | None, int]:
+    """The values of ``STORE_COLUMNS`` for a new store."""
+    return (
+        store.id,
+        ",".join(store.languages),
+        store.legacy_sign_in,
+        store.customer_groups_enabled,
+        store.suspended,
+        store.rate_limit,
+        now,
+    )
 
 
 def customer_row(dumped: DumpedCustomer) -> CustomerRow:

@@ -41,6 +41,7 @@ from ecwid_customers.storage.base import (
     TokenExists,
     TokenInfo,
 )
+from ecwid_customers.storage.dump import STORE_COLUMNS, store_row
 from ecwid_customers.storage.postgres import customers, db, groups, stores
 from ecwid_customers.storage.postgres.db import Connection, Pool, Row
 
@@ -272,16 +273,9 @@ class PostgresStorage:
     async def create_store(self, store: Store, *, now: int) -> None:
         async def work(connection: Connection) -> bool:
             inserted = await connection.fetchval(
-                "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, "
-                "suspended, rate_limit, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                f"INSERT INTO stores ({STORE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "  # noqa: S608 - constants
                 "ON CONFLICT (id) DO NOTHING RETURNING 1",
-                store.id,
-                ",".join(store.languages),
-                store.legacy_sign_in,
-                store.customer_groups_enabled,
-                store.suspended,
-                store.rate_limit,
-                now,
+                *store_row(store, now),
             )
             return inserted is not None
 

@@ -18,7 +18,13 @@ from ecwid_customers.domain.models import (
     Store,
 )
 from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
-from ecwid_customers.storage.dump import customer_row, next_ids
+from ecwid_customers.storage.dump import (
+    REPLACE_SETTINGS,
+    STORE_COLUMNS,
+    customer_row,
+    next_ids,
+    store_row,
+)
 from ecwid_customers.storage.postgres import customers as customer_rows
 from ecwid_customers.storage.postgres import db
 from ecwid_customers.storage.postgres.db import Connection
@@ -135,18 +141,9 @@ async def export_store(connection: Connection, store_id: int) -> StoreDump | Non
 async def import_store(connection: Connection, dump: StoreDump, now: int) -> None:
     store = dump.store
     await connection.execute(
-        "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, suspended, "
-        "rate_limit, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE "
-        "SET languages = excluded.languages, legacy_sign_in = excluded.legacy_sign_in, "
-        "customer_groups_enabled = excluded.customer_groups_enabled, "
-        "suspended = excluded.suspended, rate_limit = excluded.rate_limit",
-        store.id,
-        ",".join(store.languages),
-        store.legacy_sign_in,
-        store.customer_groups_enabled,
-        store.suspended,
-        store.rate_limit,
-        now,
+        f"INSERT INTO stores ({STORE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "  # noqa: S608 - constants
+        f"{REPLACE_SETTINGS}",
+        *store_row(store, now),
     )
     await _empty(connection, store.id)
     await connection.executemany(

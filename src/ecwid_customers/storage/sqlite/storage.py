@@ -39,6 +39,7 @@ from ecwid_customers.storage.base import (
     TokenExists,
     TokenInfo,
 )
+from ecwid_customers.storage.dump import STORE_COLUMNS, store_row
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite import customers, groups, stores
 from ecwid_customers.storage.sqlite.readers import ReaderPool
@@ -234,17 +235,8 @@ class SQLiteStorage:
         def work(connection: sqlite3.Connection) -> None:
             try:
                 connection.execute(
-                    "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, "
-                    "suspended, rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        store.id,
-                        ",".join(store.languages),
-                        store.legacy_sign_in,
-                        store.customer_groups_enabled,
-                        store.suspended,
-                        store.rate_limit,
-                        now,
-                    ),
+                    f"INSERT INTO stores ({STORE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    store_row(store, now),
                 )
             except sqlite3.IntegrityError:
                 raise StoreExists(store.id) from None

@@ -19,7 +19,13 @@ from ecwid_customers.domain.models import (
     Store,
 )
 from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
-from ecwid_customers.storage.dump import customer_row, next_ids
+from ecwid_customers.storage.dump import (
+    REPLACE_SETTINGS,
+    STORE_COLUMNS,
+    customer_row,
+    next_ids,
+    store_row,
+)
 from ecwid_customers.storage.sqlite import customers as customer_rows
 
 _encode = msgspec.json.Encoder().encode
@@ -125,20 +131,8 @@ def export_store(connection: sqlite3.Connection, store_id: int) -> StoreDump | N
 def import_store(connection: sqlite3.Connection, dump: StoreDump, now: int) -> None:
     store = dump.store
     connection.execute(
-        "INSERT INTO stores (id, languages, legacy_sign_in, customer_groups_enabled, suspended, "
-        "rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-        "languages = excluded.languages, legacy_sign_in = excluded.legacy_sign_in, "
-        "customer_groups_enabled = excluded.customer_groups_enabled, "
-        "suspended = excluded.suspended, rate_limit = excluded.rate_limit",
-        (
-            store.id,
-            ",".join(store.languages),
-            store.legacy_sign_in,
-            store.customer_groups_enabled,
-            store.suspended,
-            store.rate_limit,
-            now,
-        ),
+        f"INSERT INTO stores ({STORE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) {REPLACE_SETTINGS}",
+        store_row(store, now),
     )
     _empty(connection, store.id)
     connection.executemany(
