@@ -257,3 +257,10 @@ def test_store_reset_and_delete(url: str, tmp_path: Path) -> None:
     missing = run("store", "reset", "--database", url, "8")
     assert missing.exit_code == 1
     assert "store 8 does not exist" in missing.output
+
+
+@pytest.mark.parametrize("value", ["secret_" + "a" * 32, "admin_", "admin_short"])
+def test_serve_refuses_a_weak_or_misnamed_admin_token(url: str, value: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--database", url, "--admin-token", value])
+    assert result.exit_code == 2
+    assert "--admin-token" in result.output

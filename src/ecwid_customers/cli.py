@@ -15,7 +15,7 @@ from ecwid_customers.config import ONE_MIB
 from ecwid_customers.control import fixtures
 from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from ecwid_customers.domain.clock import SystemClock
-from ecwid_customers.domain.models import Store
+from ecwid_customers.domain.models import MAX_RATE_LIMIT, Store
 from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, TokenKind, new_admin_token
 from ecwid_customers.errors import EcwidError
 from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
@@ -28,7 +28,9 @@ from ecwid_customers.storage.urls import (
 )
 
 T = TypeVar("T")
-MAX_RATE_LIMIT = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
+
+# An admin token pinned by hand still needs some secret after its prefix.
+MIN_ADMIN_SECRET = 16
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -186,11 +188,17 @@ def serve(
             "several workers need PostgreSQL; SQLite is served by one process",
             param_hint="--workers",
         )
-    if admin_token is not None and not admin_token.startswith(ADMIN_TOKEN_PREFIX):
+    if admin_token is not None and (
         # The prefix keeps an admin token from ever being mistaken for a store token.
+        not admin_token.startswith(ADMIN_TOKEN_PREFIX)
+        or len(admin_token) < len(ADMIN_TOKEN_PREFIX) + MIN_ADMIN_SECRET
+    ):
         raise click.BadParameter(
-            f"must start with {ADMIN_TOKEN_PREFIX}", param_hint="--admin-token"
+            f"must be {ADMIN_TOKEN_PREFIX} and at least {MIN_ADMIN_SECRET} more characters",
+            param_hint="--admin-token",
         )
+    if admin_token is not None and no_control:
+        click.echo("--admin-token is ignored: --no-control turns the control plane off.", err=True)
     control = not no_control
     if control and workers > 1:
         # Faults, the journal and store clocks live in one process's memory.

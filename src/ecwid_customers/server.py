@@ -10,7 +10,6 @@ import copy
 import json
 import logging
 import os
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -19,6 +18,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.config import Settings
+from ecwid_customers.domain.tokens import redact_query
 from ecwid_customers.http.app import DROPPED, EcwidApp
 from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
 from ecwid_customers.storage.urls import DATABASE_URL_ENV, open_storage
@@ -34,9 +34,6 @@ class HideDroppedByFault(logging.Filter):
         return DROPPED not in record.args if isinstance(record.args, tuple) else True
 
 
-_QUERY_TOKEN = re.compile(r"(?i)(\btoken=)[^&\s]*")
-
-
 class RedactQueryTokens(logging.Filter):
     """Access log lines show the path with its query; a ``?token=`` (``--allow-query-token``)
     would put a live token in the log. It is replaced by ``***``."""
@@ -44,10 +41,14 @@ class RedactQueryTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _QUERY_TOKEN.sub(r"\1***", arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                _redact_path(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
+
+
+def _redact_path(text: str) -> str:
+    path, mark, query = text.partition("?")
+    return path + mark + redact_query(query) if mark else text
 
 
 def _log_config(log_level: str) -> dict[str, Any]:
@@ -92,6 +93,8 @@ def run_server(
         "loop": "auto",  # uvloop when installed
         # httptools, with bounds on request heads and Ecwid-shaped refusals (http/protocol.py).
         "http": GuardedHttpToolsProtocol,
+        # No WebSockets here: an Upgrade request is answered as plain HTTP.
+        "ws": "none",
         "access_log": access_log,
         "log_level": log_level,
         "log_config": _log_config(log_level),

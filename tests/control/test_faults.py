@@ -410,6 +410,8 @@ async def test_faults_never_touch_the_control_plane(kit: Kit) -> None:
 
 
 async def test_list_get_and_delete_faults(kit: Kit) -> None:
+    for store_id in (1, 2, 4):  # rules name stores that exist
+        await kit.new_store(id=store_id)
     first = await add_fault(kit, storeId=1, latencyMs=1)
     second = await add_fault(kit, storeId=2, latencyMs=1)
     third = await add_fault(kit, error="INTERNAL_ERROR", ttlSeconds=60)

@@ -150,6 +150,7 @@ def test_logs_hold_no_tokens_passwords_or_bodies(
         auth = {"Authorization": f"Bearer {token}"}
         assert client.post(f"{server.base()}/customers", json=body, headers=auth).status_code == 200
         assert client.get(f"{server.base()}/customers?token={token}").status_code == 200
+        assert client.get(f"{server.base()}/customers?tok%65n={token}").status_code == 200
         assert client.get(f"{server.base()}/customers/1", headers=auth).status_code == 200
         client.post(f"{server.base()}/customers", content=b"{broken", headers=auth)
 
@@ -158,7 +159,59 @@ def test_logs_hold_no_tokens_passwords_or_bodies(
     after_start = server.output.split("Application startup complete", 1)[1]
     assert "POST /api/v3/1003/customers" in after_start  # the access log is on
     assert "token=***" in after_start
+    assert "tok%65n=***" in after_start
     assert token not in after_start
     assert SECRET_PASSWORD not in server.output
     assert "DISTINCT-TAX" not in server.output
     assert "logged@example.net" not in server.output
+
+
+def test_a_pipelined_request_after_a_large_body_is_not_refused(server: Server) -> None:
+    token = token_of(server).encode()
+    body = b'{"email": "big@example.net", "privateAdminNotes": "' + b"n" * 60_000 + b'"}'
+    post = (
+        b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token
+        + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        + body
+    )  # fmt: skip
+    get_created = get("/api/v3/1003/customers/1", b"Authorization: Bearer " + token + b"\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        # The body, then the next request's first bytes in the same chunk, then the rest.
+        connection.sendall(post + get_created[:10])
+        connection.sendall(get_created[10:])
+        received = b""
+        while received.count(b"HTTP/1.1 ") < 2 or not received.endswith(b"}"):
+            chunk = connection.recv(65536)
+            assert chunk, received
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200")
+    assert received.count(b"HTTP/1.1 200") == 2
+    assert b"big@example.net" in received
+
+
+def test_a_refusal_waits_for_the_answer_owed_to_an_earlier_request(
+    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = "admin_" + "p" * 32
+    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
+    server = launch(tmp_path / "customers.db")
+    token = token_of(server).encode()
+    slow = {"storeId": 1003, "route": "customers", "latencyMs": 300, "times": 1}
+    control = {"Authorization": f"Bearer {admin}"}
+    httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow, headers=control)
+    first = get("/api/v3/1003/customers", b"Authorization: Bearer " + token + b"\r\n")
+    second = get("/api/v3/1003/customers", b"X-Big: " + b"b" * 40_000 + b"\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        connection.sendall(first + second)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    answers = received.split(b"HTTP/1.1 ")[1:]
+    assert [answer[:3] for answer in answers] == [b"200", b"431"]
+
+
+def test_an_upgrade_request_is_answered_as_plain_http(server: Server) -> None:
+    upgrade = b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+    status, _, body = exchange(server.port, get("/api/v3/1003/customers", upgrade), timeout=5)
+    assert status == 403
+    assert_ecwid_error(body, "INVALID_API_TOKEN")

@@ -20,8 +20,8 @@ from ecwid_customers.control import fixtures
 from ecwid_customers.control.clocks import StoreClock
 from ecwid_customers.control.faults import FaultRule
 from ecwid_customers.control.kit import TestKit
-from ecwid_customers.domain.clock import Clock, parse_ecwid_time
-from ecwid_customers.domain.models import Store
+from ecwid_customers.domain.clock import Clock, in_time_range, parse_ecwid_time
+from ecwid_customers.domain.models import MAX_STORE_ID, Store
 from ecwid_customers.http.asgi import Receive, Scope
 from ecwid_customers.http.request import header, read_body
 from ecwid_customers.http.responses import Response, json_response
@@ -30,7 +30,7 @@ from ecwid_customers.storage.base import Storage, StoreExists, StoreSummary, Tok
 
 PREFIX = "/_control"
 # Fixtures can be large; far above the API's own limit, still bounded.
-MAX_BODY = 256 * 1024 * 1024
+MAX_BODY = 64 * 1024 * 1024
 # Where throwaway stores get their ids when the caller names none: clear of small ids people
 # pick by hand, below 2^31 like Ecwid's.
 AUTO_STORE_IDS = (100_000_000, 2**31 - 1)
@@ -68,10 +68,6 @@ def _decode(body: bytes, kind: type[Any]) -> Any:
         raise errors.control_bad_request(f"bad request body: {error}") from None
 
 
-# Times a clock may show: Ecwid writes four-digit years, so 1970 to the end of 9999.
-LATEST_TIME = 253_402_300_799
-
-
 def _time(value: str | int) -> int:
     if isinstance(value, int):
         seconds = value
@@ -84,7 +80,7 @@ def _time(value: str | int) -> int:
 
 
 def _in_range(seconds: int) -> int:
-    if not 0 <= seconds <= LATEST_TIME:
+    if not in_time_range(seconds):
         raise errors.control_bad_request("a clock shows times from 1970 to the end of 9999")
     return seconds
 
@@ -216,10 +212,7 @@ class ControlPlane:
     async def _create_store(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
         body = await read_body(scope, receive, MAX_BODY)
         spec: StoreSpec = _decode(body, StoreSpec)
-        if not spec.languages:
-            raise errors.control_bad_request("a store needs at least one language")
-        if spec.rate_limit is not None and spec.rate_limit < 0:
-            raise errors.control_bad_request("rateLimit is 0 (off) or more")
+        fixtures.check_store_settings(spec)
         now = self.system.now()
         frozen_at = _time(spec.frozen_at) if spec.frozen_at is not None else None
         store = Store(
@@ -233,16 +226,17 @@ class ControlPlane:
         dump = None
         if spec.fixture is not None:
             fixture = fixtures.parse(msgspec.json.encode(spec.fixture))
+            # Settings given beside the fixture win over the fixture's own, also for the
+            # customers it creates (a password kept on legacy sign-in, a language enabled).
+            given = {name: getattr(spec, name) for name in _given_settings(body)}
+            fixture.store = msgspec.structs.replace(fixture.store, **given)
             dump = fixtures.to_dump(
-                fixture, store_id=0, now=frozen_at if frozen_at is not None else now
+                fixture, store_id=1, now=frozen_at if frozen_at is not None else now
             )
         store_id = await self._new_store(store, spec.id is None, now)
         try:
             if dump is not None:
-                # Settings given beside the fixture win over the fixture's own.
-                given = _given_settings(body)
-                settings = {name: getattr(store, name) for name in given}
-                store_settings = msgspec.structs.replace(dump.store, id=store_id, **settings)
+                store_settings = msgspec.structs.replace(dump.store, id=store_id)
                 await self.storage.import_store(
                     msgspec.structs.replace(dump, store=store_settings), now=now
                 )
@@ -259,7 +253,7 @@ class ControlPlane:
 
     async def _new_store(self, store: Store, pick_id: bool, now: int) -> int:
         if not pick_id:
-            if not 0 < store.id < 2**63:
+            if not 0 < store.id <= MAX_STORE_ID:
                 raise errors.control_bad_request("a store id is a positive integer")
             try:
                 await self.storage.create_store(store, now=now)
@@ -321,7 +315,7 @@ class ControlPlane:
 
     async def _import(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
         store_id = self._number(values[0], "store")
-        if not 0 < store_id < 2**63:
+        if not 0 < store_id <= MAX_STORE_ID:
             raise errors.control_bad_request("a store id is a positive integer")
         fixture = fixtures.parse(await read_body(scope, receive, MAX_BODY))
         now = self.kit.clocks.of(store_id).now()
@@ -392,6 +386,8 @@ class ControlPlane:
 
     async def _add_fault(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
         rule: FaultRule = await self._body(scope, receive, FaultRule)
+        if rule.store_id is not None:
+            await self._summary(rule.store_id)  # a rule for no store would never fire
         return json_response(self.kit.faults.add(rule))
 
     async def _clear_faults(self, scope: Scope, receive: Receive, values: list[str]) -> Response:
@@ -427,7 +423,8 @@ def _given_settings(body: bytes) -> list[str]:
 
 
 def _is_number(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 18
+    """Digits only, and no more than a store id can have (2^63 - 1)."""
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_STORE_ID
 
 
 def _query(scope: Scope) -> dict[str, str]:

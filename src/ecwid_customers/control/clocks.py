@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from ecwid_customers.domain.clock import Clock, format_ecwid_time
+from ecwid_customers.domain.clock import LATEST_TIME, Clock, format_ecwid_time
 
 
 class ClockState(msgspec.Struct, rename="camel", kw_only=True):
@@ -27,7 +27,8 @@ class StoreClock:
     def now(self) -> int:
         if self.frozen_at is not None:
             return self.frozen_at
-        return self.system.now() + self.offset
+        # A shifted clock that runs on stops at the last time Ecwid's format can show.
+        return max(0, min(self.system.now() + self.offset, LATEST_TIME))
 
     def freeze(self, at: int | None = None) -> None:
         self.frozen_at = self.now() if at is None else at

@@ -66,7 +66,7 @@ def _check(rule: FaultRule) -> FaultRule:
     if rule.error is not None and errors.sample(rule.error) is None:
         known = ", ".join(sorted(errors.sample_codes()))
         raise bad(f"unknown error code {rule.error!r}; known: {known}")
-    method = rule.method.upper() if rule.method else None
+    method = rule.method.upper() if rule.method is not None else None
     if method is not None and method not in HTTP_METHODS:
         raise bad(f"method must be one of {', '.join(sorted(HTTP_METHODS))}")
     if rule.nth is not None and rule.nth < 1:
@@ -86,7 +86,7 @@ def _check(rule: FaultRule) -> FaultRule:
         rule.latency_ms is None or rule.latency_max_ms < rule.latency_ms
     ):
         raise bad("latencyMaxMs needs latencyMs, and is not below it")
-    route = rule.route.strip("/") if rule.route else None
+    route = rule.route.strip("/") if rule.route is not None else None
     if route is not None and route not in ROUTE_PATHS:
         raise bad(f"unknown route {route!r}; routes: {', '.join(sorted(ROUTE_PATHS))}")
     return msgspec.structs.replace(rule, method=method, route=route)

@@ -13,10 +13,11 @@ from typing import Any
 import msgspec
 
 from ecwid_customers import errors
-from ecwid_customers.domain.clock import format_ecwid_time, parse_ecwid_time
+from ecwid_customers.domain.clock import format_ecwid_time, in_time_range, parse_ecwid_time
 from ecwid_customers.domain.create import (
     assign_ids,
     build_new_customer,
+    checked_email,
     email_key,
     new_ids_needed,
     password_to_keep,
@@ -24,6 +25,9 @@ from ecwid_customers.domain.create import (
 from ecwid_customers.domain.inputs import CustomerInput
 from ecwid_customers.domain.models import (
     GENERAL_GROUP_ID,
+    MAX_ID,
+    MAX_RATE_LIMIT,
+    MAX_STORE_ID,
     Customer,
     CustomerGroup,
     DeletedCustomer,
@@ -105,6 +109,27 @@ def parse(body: bytes) -> Fixture:
     return fixture
 
 
+def check_store_settings(spec: FixtureStore) -> None:
+    """Settings a store can have, or ``CONTROL_BAD_REQUEST`` (also for ``POST /stores``)."""
+    if spec.id is not None and not 0 < spec.id <= MAX_STORE_ID:
+        raise errors.control_bad_request("a store id is a positive integer below 2^63")
+    if not spec.languages or any(not code or "," in code for code in spec.languages):
+        raise errors.control_bad_request('a store needs at least one language, like "en"')
+    if spec.rate_limit is not None and not 0 <= spec.rate_limit <= MAX_RATE_LIMIT:
+        raise errors.control_bad_request(f"rateLimit is from 0 (off) to {MAX_RATE_LIMIT}")
+
+
+def _time(where: str, text: str) -> int:
+    """A time of the fixture, as Ecwid writes them and within what it can show."""
+    try:
+        seconds = parse_ecwid_time(text)
+    except ValueError:
+        raise _bad(where, f"cannot read the time {text!r}") from None
+    if not in_time_range(seconds):
+        raise _bad(where, f"the time {text!r} is outside 1970 to 9999")
+    return seconds
+
+
 def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
     """The store the fixture describes, with id ``store_id`` (or the fixture's own).
 
@@ -114,6 +139,7 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
     if chosen is None:
         raise _bad("store.id", "missing, and no store id was given")
     spec = fixture.store
+    check_store_settings(msgspec.structs.replace(spec, id=chosen))
     store = Store(
         id=chosen,
         languages=tuple(spec.languages),
@@ -133,7 +159,9 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
                 customer = msgspec.convert(entry, FixtureCustomer)
                 if customer.customer_group_id not in known_groups:
                     raise _bad(where, f"unknown customerGroupId {customer.customer_group_id}")
-                parse_ecwid_time(customer.registered), parse_ecwid_time(customer.updated)
+                _time(where, customer.registered), _time(where, customer.updated)
+                if checked_email(customer.email) != customer.email:
+                    raise _bad(where, f"the email {customer.email!r} has spaces around it")
                 plain = Customer(
                     **{
                         name: value
@@ -144,13 +172,16 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
                 kept.append(DumpedCustomer(customer=plain, password_hash=customer.password_hash))
             else:
                 new.append((index, msgspec.convert(entry, CustomerInput)))
+        except errors.EcwidError as error:
+            if error.code.startswith("CONTROL_"):
+                raise
+            raise _bad(where, error.message) from None
         except (msgspec.ValidationError, ValueError) as error:
             raise _bad(where, error) from None
     for deleted in fixture.deleted_customers:
-        try:
-            parse_ecwid_time(deleted.date)
-        except ValueError:
-            raise _bad("deletedCustomers", f"bad date {deleted.date!r}") from None
+        _time("deletedCustomers", deleted.date)
+    for field in fixture.extra_fields:
+        _time("extraFields", field.created_date), _time("extraFields", field.last_modified_date)
     dump = StoreDump(
         store=store,
         next_ids=fixture.next_ids,
@@ -185,10 +216,17 @@ def _checked(dump: StoreDump) -> StoreDump:
         repeated = first_repeat(values)
         if repeated is not None:
             raise _bad(where, f"two entries share the {what} {repeated!r}")
-    if any(not 0 < c.id < 2**31 for c in customers):
-        raise _bad("customers", "ids run from 1 to 2^31 - 1")
-    if any(g.id <= 0 for g in dump.groups):
-        raise _bad("customerGroups", "ids start at 1 (0 is General, always there)")
+    ids: tuple[tuple[str, list[int]], ...] = (
+        ("customers", [c.id for c in customers]),
+        ("customers' contacts", [k.id for c in customers for k in c.contacts]),
+        ("customers' shippingAddresses", [a.id for c in customers for a in c.shipping_addresses]),
+        ("customerGroups (0 is General, always there)", [g.id for g in dump.groups]),
+        ("deletedCustomers", [d.id for d in dump.deleted]),
+        ("nextIds", list(msgspec.structs.astuple(dump.next_ids))),
+    )
+    for where, numbers in ids:
+        if any(not 0 < number <= MAX_ID for number in numbers):
+            raise _bad(where, f"ids run from 1 to {MAX_ID}")
     return dump
 
 

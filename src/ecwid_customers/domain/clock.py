@@ -33,6 +33,14 @@ class ManualClock:
         return self.current
 
 
+# Ecwid writes four-digit years: the times this server can show run from 1970 to the end of 9999.
+LATEST_TIME = 253_402_300_799
+
+
+def in_time_range(seconds: int) -> bool:
+    return 0 <= seconds <= LATEST_TIME
+
+
 @lru_cache(maxsize=64)
 def format_ecwid_time(seconds: int) -> str:
     """``2024-08-21 07:52:09 +0000``: the only date-time format Ecwid returns (spec section 1).

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import string
 from typing import Literal
+from urllib.parse import unquote_plus
 
 TokenKind = Literal["secret", "public"]
 
@@ -52,3 +53,13 @@ ADMIN_TOKEN_PREFIX = "admin_"  # noqa: S105 - a prefix, not a secret
 
 def new_admin_token() -> str:
     return ADMIN_TOKEN_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_BODY_LENGTH))
+
+
+def redact_query(query: str) -> str:
+    """A query string with the value of every ``token`` parameter replaced by ``***``, however
+    its name is escaped (``tok%65n`` is ``token`` to the parser): for logs and the journal."""
+    parts = []
+    for part in query.split("&"):
+        name, equals, _ = part.partition("=")
+        parts.append(f"{name}=***" if equals and unquote_plus(name) == "token" else part)
+    return "&".join(parts)

@@ -28,7 +28,7 @@ from ecwid_customers.domain import geo
 from ecwid_customers.domain.clock import Clock, SystemClock, format_ecwid_time
 from ecwid_customers.domain.models import Store, TokenGrant
 from ecwid_customers.domain.ratelimit import RateLimiter
-from ecwid_customers.domain.tokens import hash_token
+from ecwid_customers.domain.tokens import hash_token, redact_query
 from ecwid_customers.http import routes
 from ecwid_customers.http.asgi import Message, Receive, Scope, Send
 from ecwid_customers.http.meta import meta_response
@@ -56,6 +56,7 @@ class Exchange:
     """What the journal needs to know of one call, filled in as the call is handled."""
 
     store_id: int | None = None  # set once the store is known to exist
+    arrived: int = 0  # the store's clock when the store was known
     fault_id: int | None = None
     request_bytes: int = 0
 
@@ -161,10 +162,10 @@ class EcwidApp:
                 store_id,
                 JournalEntry(
                     seq=kit.journal.next_seq(),
-                    at=format_ecwid_time(kit.clocks.of(store_id).now()),
+                    at=format_ecwid_time(exchange.arrived),
                     method=scope["method"],
                     path=scope["path"],
-                    query=scope["query_string"].decode("latin-1"),
+                    query=redact_query(scope["query_string"].decode("latin-1")),
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                     request_bytes=exchange.request_bytes or _declared_length(scope),
@@ -194,8 +195,9 @@ class EcwidApp:
         access = await self.storage.access(store_id, hash_token(token) if token else None)
         if access.store is None:
             raise errors.store_not_found()
-        if exchange is not None:
+        if exchange is not None and self.kit is not None:
             exchange.store_id = store_id
+            exchange.arrived = self.kit.clocks.of(store_id).now()
         if access.grant is None:
             raise errors.invalid_api_token()
         if access.store.suspended:

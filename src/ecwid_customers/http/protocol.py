@@ -47,7 +47,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._head_open = True  # between the start of a request and the end of its headers
         self._head_timer: asyncio.TimerHandle | None = None
-        self._refusal: errors.EcwidError | None = None
+        self._refusal: errors.EcwidError | None = None  # why a callback stopped the parser
+        self._began_in_chunk = False  # a request began in the chunk being parsed
+        # A refusal that must wait for the answer still owed to an earlier, pipelined request.
+        self._pending: errors.EcwidError | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -75,7 +78,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._head_open = True
         self._head_bytes = 0
+        self._began_in_chunk = True
         self._start_head_timer()
+
+    def on_response_complete(self) -> None:
+        if self._pending is not None and not self.transport.is_closing():
+            self._write_refusal(self._pending)
+        super().on_response_complete()
 
     def on_headers_complete(self) -> None:
         # The exact size of the head, whatever chunks it came in.
@@ -91,6 +100,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
+        self._began_in_chunk = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -99,8 +109,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             # Also a callback's _Refused, which httptools wraps in one of its own errors.
             self._refuse(self._refusal or errors.connection_unparsable())
             return
-        # A head still incomplete after this chunk: bound what httptools buffers for it.
-        if self._head_open and not self.transport.is_closing():
+        # A head still incomplete after this chunk: bound what httptools buffers for it. A
+        # chunk in which the request began may also hold the end of the one before (pipelining),
+        # so only later chunks count: the bound is then the limit plus one chunk.
+        if self._head_open and not self._began_in_chunk and not self.transport.is_closing():
             self._head_bytes += len(data)
             if self._head_bytes > MAX_URL + MAX_HEAD:
                 too_large = (
@@ -111,10 +123,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 self._refuse(too_large)
 
     def _refuse(self, error: errors.EcwidError) -> None:
-        """Answer before the app sees the request, and close the connection."""
+        """Answer before the app sees the request, and close the connection; after the answer
+        to an earlier request of the connection, when one is still being made."""
         self._stop_head_timer()
         if self.transport.is_closing():
             return
+        if self.cycle is not None and not self.cycle.response_complete:
+            if self._pending is None:
+                self._pending = error
+                self.flow.pause_reading()  # nothing more from this client meanwhile
+            return
+        self._write_refusal(error)
+
+    def _write_refusal(self, error: errors.EcwidError) -> None:
         response = error_response(error)
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n"
