@@ -111,6 +111,9 @@ def serve(database: str, port: int, workers: int = 1, token: str = "") -> tuple[
             str(workers),
             "--log-level",
             "warning",
+            # Production's configuration: the test kit's cost is measured on its own
+            # (bench/control_overhead.py).
+            "--no-control",
         ]
     )
     deadline = started + 60
