@@ -22,6 +22,7 @@ from ecwid_customers.control.faults import FaultRule
 from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain.clock import Clock, in_time_range, parse_ecwid_time
 from ecwid_customers.domain.models import MAX_STORE_ID, Store
+from ecwid_customers.domain.tokens import check_token_format
 from ecwid_customers.http.asgi import Receive, Scope
 from ecwid_customers.http.request import header, read_body
 from ecwid_customers.http.responses import Response, json_response
@@ -77,6 +78,17 @@ def _time(value: str | int) -> int:
         except ValueError:
             raise errors.control_bad_request(f"cannot read the time {value!r}") from None
     return _in_range(seconds)
+
+
+def _check_token_spec(spec: TokenSpec | StoreSpec) -> tuple[str, ...]:
+    """The scopes the token will have; ``CONTROL_BAD_REQUEST`` for unknown ones or a pinned
+    value that is no token."""
+    try:
+        if spec.token is not None:
+            check_token_format(spec.token)
+        return parse_scopes(",".join(spec.scopes)) if spec.scopes is not None else CUSTOMER_SCOPES
+    except ValueError as error:
+        raise errors.control_bad_request(str(error)) from None
 
 
 def _in_range(seconds: int) -> int:
@@ -183,13 +195,9 @@ class ControlPlane:
         return f"http://{host}/api/v3/{store_id}"
 
     async def _issue(self, store_id: int, spec: TokenSpec | StoreSpec) -> str:
+        scopes = _check_token_spec(spec)
         try:
-            scopes = parse_scopes(",".join(spec.scopes)) if spec.scopes is not None else None
-            issued = await admin.issue_token(
-                self.storage, store_id, scopes or CUSTOMER_SCOPES, token=spec.token
-            )
-        except ValueError as error:
-            raise errors.control_bad_request(str(error)) from None
+            issued = await admin.issue_token(self.storage, store_id, scopes, token=spec.token)
         except TokenExists:
             raise errors.control_conflict(f"store {store_id} already has that token") from None
         return issued.token
@@ -213,6 +221,7 @@ class ControlPlane:
         body = await read_body(scope, receive, MAX_BODY)
         spec: StoreSpec = _decode(body, StoreSpec)
         fixtures.check_store_settings(spec)
+        _check_token_spec(spec)  # before the store exists, so a refusal leaves nothing
         now = self.system.now()
         frozen_at = _time(spec.frozen_at) if spec.frozen_at is not None else None
         store = Store(
