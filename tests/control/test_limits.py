@@ -20,6 +20,10 @@ CUSTOMER = {
     "stats": {"numberOfOrders": 0, "salesValue": 0, "averageOrderValue": 0},
     "privateAdminNotes": "", "favorites": [],
 }  # fmt: skip
+CONTACT = {
+    "id": 1, "contact": "x@example.net", "type": "EMAIL", "default": True, "orderBy": 0,
+    "timestamp": "2024-01-01 00:00:00 +0000",
+}  # fmt: skip
 FIELD = {
     "key": "k", "type": "TEXT", "shownOnOrderDetails": False, "entityTypes": ["CUSTOMERS"],
     "linkedWithCheckoutField": False, "createdDate": "2024-01-01 00:00:00 +0000",
@@ -47,6 +51,8 @@ FIELD = {
                         "type": "EMAIL", "default": True, "orderBy": 0,
                         "timestamp": "2024-01-01 00:00:00 +0000"}]}]},
         {"deletedCustomers": [{"id": 5, "date": "9999-12-31 23:00:00 -0500"}]},
+        {"customers": [{**CUSTOMER, "contacts": [CONTACT]},
+                       {**CUSTOMER, "id": 2, "email": "bob@example.net", "contacts": [CONTACT]}]},
         {"extraFields": [{**FIELD, "createdDate": "0001-01-01 00:00:00 +0000"}]},
     ],
 )  # fmt: skip

@@ -7,9 +7,11 @@ server prints while it handles secrets.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,3 +217,90 @@ def test_an_upgrade_request_is_answered_as_plain_http(server: Server) -> None:
     status, _, body = exchange(server.port, get("/api/v3/1003/customers", upgrade), timeout=5)
     assert status == 403
     assert_ecwid_error(body, "INVALID_API_TOKEN")
+
+
+def read_until_closed(connection: socket.socket) -> bytes:
+    received = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def statuses(received: bytes) -> list[bytes]:
+    return [answer[:3] for answer in received.split(b"HTTP/1.1 ")[1:]]
+
+
+def test_garbage_after_pipelined_requests_is_refused_after_their_answers(server: Server) -> None:
+    auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        connection.sendall(get("/api/v3/1003/customers", auth) * 2 + b"GARBAGE\r\n\r\n")
+        assert statuses(read_until_closed(connection)) == [b"200", b"200", b"400"]
+
+
+def test_a_broken_chunked_body_is_refused_at_once(server: Server) -> None:
+    auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
+    head = b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\n" + auth
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        broken = b'5\r\n{"ema\r\nZZZ\r\n\r\n'
+        connection.sendall(
+            head + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + broken
+        )
+        assert statuses(read_until_closed(connection)) == [b"400"]
+
+
+def test_an_upgrade_request_cannot_smuggle_a_request_in_its_body(server: Server) -> None:
+    token = token_of(server)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.post(f"{server.base()}/customers", json={"email": "kept@x.io"}).is_success
+    smuggled = get("/api/v3/1003/customers/1", b"Authorization: Bearer " + token.encode() + b"\r\n")
+    smuggled = smuggled.replace(b"GET ", b"DELETE ", 1)
+    head = (
+        b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\n"
+        b"Upgrade: h2c\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        % len(smuggled)
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(head)
+        time.sleep(0.2)  # the "body" in a segment of its own
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            connection.sendall(smuggled)
+        assert statuses(read_until_closed(connection)) == [b"400"]
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.get(f"{server.base()}/customers/1").status_code == 200  # not deleted
+
+
+def test_endless_trailers_are_cut_off(server: Server) -> None:
+    auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
+    head = b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\n" + auth
+    trailers = (b"X-T: " + b"a" * 100 + b"\r\n") * 1000
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(head + b"Content-Type: application/json\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n")  # fmt: skip
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(50):  # 5 MB of trailers: far past the limit
+                connection.sendall(trailers)
+        answer = read_until_closed(connection)
+    assert statuses(answer) in ([b"431"], [])  # answered, or reset while still sending
+
+
+def test_a_pipelined_head_held_up_by_the_server_is_not_timed_out(
+    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = "admin_" + "q" * 32
+    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
+    server = launch(tmp_path / "customers.db", "--head-timeout", "1")
+    auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
+    slow = {"storeId": 1003, "route": "customers", "latencyMs": 2500, "times": 1}
+    httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow,
+               headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+    request = get("/api/v3/1003/customers", auth)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        # A slow answer, a request queued behind it, and part of a third: the server reads
+        # nothing more until it has answered, so the third's head cannot be late.
+        connection.sendall(request + request + request[:20])
+        time.sleep(0.2)
+        connection.sendall(
+            request[20:] + b"GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        assert statuses(read_until_closed(connection)) == [b"200", b"200", b"200", b"404"]

@@ -208,6 +208,8 @@ def _checked(dump: StoreDump) -> StoreDump:
     checks = (
         ("customers", "id", [c.id for c in customers]),
         ("customers", "email", [email_key(c.email) for c in customers]),
+        ("customers", "contact id", [k.id for c in customers for k in c.contacts]),
+        ("customers", "address id", [a.id for c in customers for a in c.shipping_addresses]),
         ("customerGroups", "id", [g.id for g in dump.groups]),
         ("extraFields", "key", [f.key for f in dump.extra_fields]),
         ("deletedCustomers", "id", [d.id for d in dump.deleted] + [c.id for c in customers]),

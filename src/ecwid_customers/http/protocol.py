@@ -49,8 +49,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._refusal: errors.EcwidError | None = None  # why a callback stopped the parser
         self._began_in_chunk = False  # a request began in the chunk being parsed
-        # A refusal that must wait for the answer still owed to an earlier, pipelined request.
+        self._trailer_bytes = 0
+        # A refusal that must wait for the answers still owed to earlier, pipelined requests.
         self._pending: errors.EcwidError | None = None
+        self._upgraded = False  # the parser stopped at an Upgrade: read nothing more
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -59,6 +61,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
         super().connection_lost(exc)
+
+    # -- the head timer --------------------------------------------------------------------
 
     def _start_head_timer(self) -> None:
         self._stop_head_timer()
@@ -69,22 +73,40 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._head_timer.cancel()
             self._head_timer = None
 
+    def _owes_answers(self) -> bool:
+        """Whether an earlier request of the connection still waits for its answer (uvicorn
+        then stops reading, so a slow head is the server's doing, not the client's)."""
+        return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
+
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._head_open and not self.transport.is_closing():
-            self._refuse(errors.connection_timeout())
+        if not self._head_open or self.transport.is_closing():
+            return
+        if self._owes_answers():
+            self._start_head_timer()  # the clock runs only while the server is waiting
+            return
+        self._refuse(errors.connection_timeout())
+
+    # -- parser callbacks ------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._head_open = True
         self._head_bytes = 0
+        self._trailer_bytes = 0
         self._began_in_chunk = True
         self._start_head_timer()
 
-    def on_response_complete(self) -> None:
-        if self._pending is not None and not self.transport.is_closing():
-            self._write_refusal(self._pending)
-        super().on_response_complete()
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._head_open:
+            super().on_header(name, value)
+            return
+        # A trailer (after a chunked body): bounded like a head, and not added to the
+        # headers the app already holds.
+        self._trailer_bytes += len(name) + len(value) + 4
+        if self._trailer_bytes > MAX_HEAD:
+            self._refusal = errors.connection_headers_too_large(MAX_HEAD)
+            raise _Refused
 
     def on_headers_complete(self) -> None:
         # The exact size of the head, whatever chunks it came in.
@@ -94,17 +116,45 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if sum(len(name) + len(value) + 4 for name, value in self.headers) > MAX_HEAD:
             self._refusal = errors.connection_headers_too_large(MAX_HEAD)
             raise _Refused
+        if self.parser.should_upgrade() and self._declares_body():
+            # The parser hands what follows an Upgrade head to the new protocol, not to this
+            # request: a body there would be read as requests of its own. No Upgrade is
+            # served here, so such a request is refused.
+            self._refusal = errors.connection_unparsable()
+            raise _Refused
         self._head_open = False
         self._stop_head_timer()
         super().on_headers_complete()
 
+    def _declares_body(self) -> bool:
+        for name, value in self.headers:
+            if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b"0 ")):
+                return True
+        return False
+
+    def on_response_complete(self) -> None:
+        if self._pending is not None and not self.pipeline and not self.transport.is_closing():
+            self._write_refusal(self._pending)  # every earlier request has its answer now
+        super().on_response_complete()
+
+    # -- incoming bytes --------------------------------------------------------------------
+
     def data_received(self, data: bytes) -> None:
+        if self._upgraded:
+            return  # nothing after an Upgrade head is read: the connection closes after it
         self._unset_keepalive_if_required()
         self._began_in_chunk = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            self._unsupported_upgrade_warning()  # no WebSockets here; the request goes on
+            # A bodiless request asking for another protocol: it is answered as plain HTTP,
+            # then the connection closes, since the parser reads no further requests on it.
+            self._upgraded = True
+            if self.cycle is not None and not self.cycle.response_complete:
+                self.cycle.keep_alive = False
+            else:
+                self.transport.close()
+            return
         except httptools.HttpParserError:
             # Also a callback's _Refused, which httptools wraps in one of its own errors.
             self._refuse(self._refusal or errors.connection_unparsable())
@@ -122,13 +172,26 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 )
                 self._refuse(too_large)
 
+    # -- refusing --------------------------------------------------------------------------
+
     def _refuse(self, error: errors.EcwidError) -> None:
-        """Answer before the app sees the request, and close the connection; after the answer
-        to an earlier request of the connection, when one is still being made."""
+        """Answer before the app sees the request, and close the connection; after the
+        answers to earlier requests of the connection, when some are still owed."""
         self._stop_head_timer()
         if self.transport.is_closing():
             return
-        if self.cycle is not None and not self.cycle.response_complete:
+        cycle = self.cycle
+        if not self._head_open and cycle is not None and not cycle.response_complete:
+            # The fault is in the body of the request the app is handling: it will not get
+            # the rest, and the client gets this answer unless the app's has begun.
+            cycle.disconnected = True
+            cycle.message_event.set()
+            if not cycle.response_started:
+                self._write_refusal(error)
+            else:
+                self.transport.close()
+            return
+        if self._owes_answers():
             if self._pending is None:
                 self._pending = error
                 self.flow.pause_reading()  # nothing more from this client meanwhile
@@ -136,11 +199,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._write_refusal(error)
 
     def _write_refusal(self, error: errors.EcwidError) -> None:
+        self.logger.info("refused a request: %d %s", error.status, error.code)
         response = error_response(error)
+        head = [b"HTTP/1.1 %d %s\r\n" % (response.status, _reason(response.status))]
+        head += [b"%s: %s\r\n" % pair for pair in self.server_state.default_headers]
         self.transport.write(
-            b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n"
-            b"connection: close\r\n\r\n%s"
-            % (response.status, _reason(response.status), JSON_CONTENT_TYPE, len(response.body),
-               response.body)
-        )  # fmt: skip
+            b"".join(head)
+            + b"content-type: %s\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
+            % (JSON_CONTENT_TYPE, len(response.body), response.body)
+        )
         self.transport.close()
