@@ -28,6 +28,24 @@ STORES = 100
 ROUNDS = 10
 
 
+async def asgi_call(
+    app: EcwidApp, headers: list[tuple[bytes, bytes]], method: str, path: str, body: bytes
+) -> list[Message]:
+    """One request straight into the app (no server, no socket); the messages it sent."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": b"",
+             "headers": headers}  # fmt: skip
+    await app(scope, receive, send)
+    return sent
+
+
 class GetLoop:
     """A store with one customer behind an app, and a timed loop of GETs of it."""
 
@@ -37,18 +55,7 @@ class GetLoop:
         self.headers: list[tuple[bytes, bytes]] = []
 
     async def call(self, method: str, path: str, body: bytes = b"") -> int:
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {"type": "http", "method": method, "path": path, "query_string": b"",
-                 "headers": self.headers}  # fmt: skip
-        await self.app(scope, receive, send)
-        status: int = sent[0]["status"]
+        status: int = (await asgi_call(self.app, self.headers, method, path, body))[0]["status"]
         return status
 
     async def open(self) -> None:
@@ -77,17 +84,7 @@ async def milliseconds_per_store(database: Path) -> float:
     headers = [(b"authorization", f"Bearer {admin_token}".encode())]
 
     async def call(method: str, path: str, body: bytes = b"") -> Message:
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        scope = {"type": "http", "method": method, "path": path, "query_string": b"",
-                 "headers": headers}  # fmt: skip
-        await app(scope, receive, send)
+        sent = await asgi_call(app, headers, method, path, body)
         assert sent[0]["status"] == 200, sent
         return sent[1]
 
