@@ -16,10 +16,8 @@ from ecwid_customers.scopes import (
 from tests.support import (
     Api,
     assert_error,
-    assert_missing_scope,
     make_store,
     make_token,
-    token_without,
 )
 
 EMAIL = "ann@example.net"
@@ -579,15 +577,3 @@ async def test_scope_from_the_route_table_is_enough(
     token = await make_token(api.storage, api.store_id, (scope,))
     _, response = await _call(api, method, target, token)
     assert response.status_code == 200, response.text
-
-
-@pytest.mark.parametrize(("method", "target", "scope"), ROUTES)
-async def test_every_other_scope_without_the_route_scope_is_403(
-    api: Api, method: str, target: str, scope: str
-) -> None:
-    token = await token_without(api, scope)
-    customer_id, response = await _call(api, method, target, token)
-    assert_missing_scope(response, scope)
-    # Nothing changed: still just the automatic EMAIL contact, untouched.
-    (own,) = await list_contacts(api, customer_id)
-    assert (own["contact"], own.get("note")) == (EMAIL, None)

@@ -17,10 +17,8 @@ from ecwid_customers.scopes import (
 from tests.support import (
     Api,
     assert_error,
-    assert_missing_scope,
     make_store,
     make_token,
-    token_without,
 )
 
 KEY = re.compile(r"^[A-Za-z0-9]{7}$")
@@ -311,17 +309,6 @@ async def test_scope_from_the_route_table_is_enough(
     token = await make_token(api.storage, api.store_id, (scope,))
     _, response = await _call(api, method, target, token)
     assert response.status_code == 200, response.text
-
-
-@pytest.mark.parametrize(("method", "target", "scope"), SCOPED)
-async def test_every_other_scope_without_the_route_scope_is_403(
-    api: Api, method: str, target: str, scope: str
-) -> None:
-    token = await token_without(api, scope)
-    key, response = await _call(api, method, target, token)
-    assert_missing_scope(response, scope)
-    (only,) = await list_fields(api)
-    assert (only["key"], only["title"]) == (key, "Field")
 
 
 async def test_customer_values_take_title_and_type_from_the_definition(api: Api) -> None:

@@ -220,16 +220,3 @@ async def stored_value(storage: Storage, query: str, *params: object) -> Any:
         finally:
             await connection.close()
     return row[0] if row else None
-
-
-async def token_without(api: Api, scope: str) -> str:
-    """A token of the store with every customer scope but ``scope``."""
-    return await make_token(
-        api.storage, api.store_id, tuple(s for s in CUSTOMER_SCOPES if s != scope)
-    )
-
-
-def assert_missing_scope(response: httpx.Response, scope: str) -> None:
-    assert_error(
-        response, 403, "INSUFFICIENT_APP_SCOPE", f"Access token doesn't have {scope} scope"
-    )
