@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-import msgspec
-
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
 from ecwid_customers.control import api as control
@@ -59,6 +57,7 @@ class Exchange:
     arrived: int = 0  # the store's clock when the store was known
     fault_id: int | None = None
     request_bytes: int = 0
+    error_code: str | None = None  # of the error the call was answered with
 
 
 def _store_id(text: str) -> int | None:
@@ -125,7 +124,7 @@ class EcwidApp:
         try:
             response = await self._handle(scope, receive, exchange)
         except errors.EcwidError as error:
-            response = error_response(error)
+            response = self._error(error, exchange)
         except ClientDisconnected:
             return None
         except DropConnection:
@@ -133,9 +132,15 @@ class EcwidApp:
         except Exception:
             # Logged here with its traceback; the client sees Ecwid's plain 500 and no details.
             logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            response = error_response(errors.internal_error())
+            response = self._error(errors.internal_error(), exchange)
         await send_response(send, response)
         return response
+
+    @staticmethod
+    def _error(error: errors.EcwidError, exchange: Exchange | None) -> Response:
+        if exchange is not None:
+            exchange.error_code = error.code  # for the journal
+        return error_response(error)
 
     async def _journaled(
         self, scope: Scope, receive: Receive, send: Send, kit: TestKit
@@ -170,7 +175,7 @@ class EcwidApp:
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                     request_bytes=exchange.request_bytes or _declared_length(scope),
                     response_bytes=len(response.body) if response is not None else 0,
-                    error_code=_error_code(response) if status >= 400 else None,
+                    error_code=exchange.error_code,
                     fault_id=exchange.fault_id,
                 ),
             )
@@ -289,13 +294,3 @@ def _declared_length(scope: Scope) -> int:
     body was read (a refused token, a fault)."""
     declared = header(scope, b"content-length")
     return int(declared) if declared is not None and declared.isdigit() else 0
-
-
-def _error_code(response: Response | None) -> str | None:
-    if response is None or response.status < 400:
-        return None
-    try:
-        code = msgspec.json.decode(response.body).get("errorCode")
-    except (msgspec.DecodeError, AttributeError):
-        return None
-    return code if isinstance(code, str) else None
