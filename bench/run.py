@@ -279,8 +279,10 @@ def seed_sqlite(path: Path, count: int) -> None:
     from ecwid_customers.domain.create import build_new_customer, draft
     from ecwid_customers.domain.inputs import BillingPersonInput, CustomerInput
     from ecwid_customers.domain.models import Store
-    from ecwid_customers.storage.sqlite import customers
+    from ecwid_customers.storage.core import customers
+    from ecwid_customers.storage.core.session import run_sync
     from ecwid_customers.storage.sqlite.connection import configure
+    from ecwid_customers.storage.sqlite.dialect import SQLiteSession
     from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 
     storage = SQLiteStorage(path)
@@ -300,6 +302,7 @@ def seed_sqlite(path: Path, count: int) -> None:
         now=1_700_000_000,
     ).customer
     assert template.billing_person is not None
+    session = SQLiteSession(connection)
     connection.execute("BEGIN")
     for n in range(count):
         name = f"{_FIRST[n % 10]} {_LAST[(n // 10) % 10]}{n}"
@@ -309,7 +312,7 @@ def seed_sqlite(path: Path, count: int) -> None:
             name=name,
             billing_person=msgspec.structs.replace(template.billing_person, name=name),
         )
-        customers.create(connection, STORE, draft(customer), 1_700_000_000 + n)
+        run_sync(customers.create(session, STORE, draft(customer), 1_700_000_000 + n))
         if n % 100_000 == 99_999:
             connection.execute("COMMIT")
             connection.execute("BEGIN")

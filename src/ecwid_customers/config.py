@@ -1,8 +1,10 @@
-"""Server settings that change wire behaviour, with Ecwid's behaviour as the default."""
+"""Server settings (wire behaviour, with Ecwid's as the default) and the one check of them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, new_admin_token
 
 ONE_MIB = 1024 * 1024
 
@@ -25,3 +27,64 @@ class Settings:
     admin_token: str | None = None
     # Calls remembered per store by the control plane's journal.
     journal_size: int = 500
+
+
+# An admin token pinned by hand still needs some secret after its prefix.
+MIN_ADMIN_SECRET = 16
+
+
+class SettingsError(ValueError):
+    """A combination of settings the server refuses; ``option`` names the one to change."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class ServePlan:
+    """What a server start will run, once its options are checked."""
+
+    settings: Settings
+    workers: int
+    notes: tuple[str, ...]  # what the operator should be told (an option with no effect)
+
+
+def check_admin_token(token: str) -> None:
+    # The prefix keeps an admin token from ever being mistaken for a store token.
+    if (
+        not token.startswith(ADMIN_TOKEN_PREFIX)
+        or len(token) < len(ADMIN_TOKEN_PREFIX) + MIN_ADMIN_SECRET
+    ):
+        raise SettingsError(
+            "--admin-token",
+            f"must be {ADMIN_TOKEN_PREFIX} and at least {MIN_ADMIN_SECRET} more characters",
+        )
+
+
+def plan_serving(
+    database_url: str, settings: Settings, *, workers: int, control: bool
+) -> ServePlan:
+    """The one check of a server's settings, for ``serve`` and ``run_server`` alike (the
+    pytest plugin's server is a ``serve``): several workers need PostgreSQL and turn the
+    control plane off; a control plane gets an admin token (a new one unless pinned)."""
+    if workers > 1 and database_url.lower().startswith("sqlite"):
+        # Two processes writing one SQLite file stall each other for seconds (measured).
+        raise SettingsError(
+            "--workers", "several workers need PostgreSQL; SQLite is served by one process"
+        )
+    notes: list[str] = []
+    admin_token = settings.admin_token
+    if admin_token is not None:
+        check_admin_token(admin_token)
+        if not control:
+            notes.append("--admin-token is ignored: --no-control turns the control plane off.")
+    if control and workers > 1:
+        # Faults, the journal and store clocks live in one process's memory.
+        notes.append("The control plane is off: it needs a single process (--workers 1).")
+        control = False
+    if control and admin_token is None:
+        admin_token = new_admin_token()
+    settings = replace(settings, admin_token=admin_token if control else None)
+    return ServePlan(settings=settings, workers=workers, notes=tuple(notes))

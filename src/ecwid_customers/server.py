@@ -17,17 +17,22 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from ecwid_customers.config import Settings
+from ecwid_customers.application import build_app
+from ecwid_customers.config import Settings, plan_serving
+from ecwid_customers.control.app import DROPPED, KitApp
 from ecwid_customers.domain.tokens import redact_query
-from ecwid_customers.http.app import DROPPED, EcwidApp
+from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
-from ecwid_customers.storage.urls import DATABASE_URL_ENV, open_storage
+from ecwid_customers.storage import open_storage
+from ecwid_customers.storage.urls import DATABASE_URL_ENV
 
 SETTINGS_ENV = "ECWID_CUSTOMERS_SETTINGS"
 
+logger = logging.getLogger("ecwid_customers.server")
+
 
 class HideDroppedByFault(logging.Filter):
-    """uvicorn calls a deliberate drop (see ``DROPPED`` in ``http/app.py``) an application
+    """uvicorn calls a deliberate drop (see ``DROPPED`` in ``control/app.py``) an application
     error; the app logs the drop itself, so this keeps a false alarm out of the log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -66,11 +71,11 @@ def _log_config(log_level: str) -> dict[str, Any]:
     return config
 
 
-def worker_app() -> EcwidApp:
+def worker_app() -> EcwidApp | KitApp:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
     GuardedHttpToolsProtocol.head_timeout = settings.head_timeout
-    return EcwidApp(open_storage(os.environ[DATABASE_URL_ENV]), settings)
+    return build_app(open_storage(os.environ[DATABASE_URL_ENV]), settings)
 
 
 def run_server(
@@ -84,7 +89,16 @@ def run_server(
     log_level: str = "info",
     on_listening: Callable[[int], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0)."""
+    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0).
+
+    ``settings`` pass the same check as ``serve``'s options (``config.plan_serving``): the
+    control plane is on exactly when they carry an admin token."""
+    plan = plan_serving(
+        database_url, settings, workers=workers, control=settings.admin_token is not None
+    )
+    for note in plan.notes:
+        logger.warning("%s", note)
+    settings = plan.settings
     GuardedHttpToolsProtocol.head_timeout = settings.head_timeout
     options: dict[str, Any] = {
         "host": host,
@@ -108,7 +122,7 @@ def run_server(
             "ecwid_customers.server:worker_app", factory=True, workers=workers, **options
         )
     else:
-        config = uvicorn.Config(EcwidApp(open_storage(database_url), settings), **options)
+        config = uvicorn.Config(build_app(open_storage(database_url), settings), **options)
     # Bind and listen first, so the port we announce is the one we hold (even when the OS
     # picked it) and connections made right away wait in the backlog instead of being refused.
     sock = config.bind_socket()

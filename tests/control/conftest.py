@@ -1,8 +1,8 @@
 """Fixtures for the control plane: an app with the test kit on, over both storage engines.
 
-``kit`` talks to an ``EcwidApp`` whose control plane answers to :data:`ADMIN_TOKEN`; its clock
-is the ``clock`` fixture of ``tests/conftest.py`` (still until a test moves it), so a store
-without a clock of its own writes that time.
+``kit`` talks to a ``KitApp`` (the API with the test kit) whose control plane answers to
+:data:`ADMIN_TOKEN`; its clock is the ``clock`` fixture of ``tests/conftest.py`` (still until a
+test moves it), so a store without a clock of its own writes that time.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from ecwid_customers.application import build_app
 from ecwid_customers.config import Settings
+from ecwid_customers.control.app import KitApp
 from ecwid_customers.domain.clock import ManualClock
-from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.base import Storage
 from tests.support import asgi_client, assert_error
 
@@ -44,7 +45,7 @@ class ApiStore:
 @dataclass
 class Kit:
     client: httpx.AsyncClient
-    app: EcwidApp
+    app: KitApp
     storage: Storage
     clock: ManualClock
 
@@ -122,12 +123,14 @@ def kit_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def kit_app(storage: Storage, clock: ManualClock) -> EcwidApp:
+def kit_app(storage: Storage, clock: ManualClock) -> KitApp:
     """The app with the control plane on. Lifespan is not run: ``storage`` is already open."""
-    return EcwidApp(storage, kit_settings(), clock)
+    app = build_app(storage, kit_settings(), clock)
+    assert isinstance(app, KitApp)
+    return app
 
 
 @pytest.fixture
-async def kit(kit_app: EcwidApp, storage: Storage, clock: ManualClock) -> AsyncIterator[Kit]:
+async def kit(kit_app: KitApp, storage: Storage, clock: ManualClock) -> AsyncIterator[Kit]:
     async with asgi_client(kit_app) as client:
         yield Kit(client=client, app=kit_app, storage=storage, clock=clock)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ecwid_customers.control.api import AUTO_STORE_IDS
+from ecwid_customers.control.views.stores import AUTO_STORE_IDS
 from ecwid_customers.domain.tokens import token_hint
 from ecwid_customers.scopes import CUSTOMER_SCOPES, READ_CUSTOMERS
 from tests.control.conftest import INERT_ROUTE, ApiStore, Kit

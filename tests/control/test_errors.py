@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from ecwid_customers import errors
+from ecwid_customers.application import build_app
 from ecwid_customers.config import Settings
 from ecwid_customers.domain.clock import ManualClock
-from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.base import Storage
 from tests.control.conftest import Kit
 from tests.http.test_error_shape import catalogue_codes
@@ -57,7 +57,7 @@ async def test_every_control_error_is_reached(
         _no_leak(response, what)
         seen.add(code)
 
-    async with asgi_client(EcwidApp(storage, Settings(), clock)) as client:
+    async with asgi_client(build_app(storage, Settings(), clock)) as client:
         response = await client.get("/_control/stores")
     assert_error(response, statuses["CONTROL_DISABLED"], "CONTROL_DISABLED")
     seen.add("CONTROL_DISABLED")

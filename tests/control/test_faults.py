@@ -18,8 +18,8 @@ import pytest
 
 from ecwid_customers import errors
 from ecwid_customers.control import faults as faults_module
+from ecwid_customers.control.app import DROPPED, KitApp
 from ecwid_customers.control.faults import NOTHING, FaultBook, FaultRule, Outcome
-from ecwid_customers.http.app import DROPPED, EcwidApp
 from ecwid_customers.http.asgi import Message
 from tests.control.conftest import ADMIN, ADMIN_TOKEN, ApiStore, Kit
 from tests.support import assert_error
@@ -487,7 +487,7 @@ async def test_bad_store_id_filter_is_a_bad_request(kit: Kit) -> None:
 # -- drops -------------------------------------------------------------------------------------
 
 
-async def test_drop_sends_nothing_at_the_asgi_interface(kit: Kit, kit_app: EcwidApp) -> None:
+async def test_drop_sends_nothing_at_the_asgi_interface(kit: Kit, kit_app: KitApp) -> None:
     store = await kit.new_store(id=1)
     fault = await add_fault(kit, storeId=1, drop=True, nth=1)
     sent: list[Message] = []

@@ -8,9 +8,10 @@ from typing import Any
 import msgspec
 import pytest
 
+from ecwid_customers.application import build_app
+from ecwid_customers.control.app import KitApp
 from ecwid_customers.control.journal import DEFAULT_SIZE, Journal, JournalEntry
 from ecwid_customers.domain.clock import ManualClock
-from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.base import Storage
 from tests.control.conftest import ApiStore, Kit, kit_settings
 from tests.support import asgi_client
@@ -244,7 +245,8 @@ async def test_clear_empties_one_journal(kit: Kit) -> None:
 
 @pytest.fixture
 async def small_journal(storage: Storage, clock: ManualClock) -> AsyncIterator[Kit]:
-    app = EcwidApp(storage, kit_settings(journal_size=3), clock)
+    app = build_app(storage, kit_settings(journal_size=3), clock)
+    assert isinstance(app, KitApp)
     async with asgi_client(app) as client:
         yield Kit(client=client, app=app, storage=storage, clock=clock)
 
@@ -268,7 +270,8 @@ async def test_journal_keeps_only_the_newest_calls_of_each_store(small_journal: 
 async def test_journal_of_size_zero_records_nothing_over_http(
     storage: Storage, clock: ManualClock
 ) -> None:
-    app = EcwidApp(storage, kit_settings(journal_size=0), clock)
+    app = build_app(storage, kit_settings(journal_size=0), clock)
+    assert isinstance(app, KitApp)
     async with asgi_client(app) as client:
         kit = Kit(client=client, app=app, storage=storage, clock=clock)
         store = await kit.new_store(id=1)

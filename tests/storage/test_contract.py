@@ -6,13 +6,19 @@ import asyncio
 
 import pytest
 
-from ecwid_customers import errors
 from ecwid_customers.domain.create import build_new_customer
 from ecwid_customers.domain.inputs import CustomerInput
 from ecwid_customers.domain.models import CustomerDraft, Store
 from ecwid_customers.domain.tokens import hash_token
-from ecwid_customers.storage.base import Storage, StoreExists
-from ecwid_customers.storage.urls import open_storage
+from ecwid_customers.storage import open_storage
+from ecwid_customers.storage.base import Storage
+from ecwid_customers.storage.errors import (
+    EmailTaken,
+    GroupNotFound,
+    StoreExists,
+    StoreNotFound,
+    TokenExists,
+)
 
 STORE = Store(id=1003, languages=("en",))
 NOW = 1_750_000_000
@@ -74,7 +80,7 @@ async def test_ids_of_customers_contacts_and_addresses_never_repeat(backend: Sto
 
 async def test_failed_create_does_not_consume_an_id(backend: Storage) -> None:
     await backend.create_customer(1003, new_customer("a@example.net"), now=NOW)
-    with pytest.raises(errors.EcwidError):
+    with pytest.raises(EmailTaken):
         await backend.create_customer(1003, new_customer("A@example.net"), now=NOW)
     assert await backend.create_customer(1003, new_customer("b@example.net"), now=NOW) == 2
 
@@ -88,10 +94,9 @@ async def test_duplicate_email_is_409_also_when_racing(backend: Storage) -> None
         return_exceptions=True,
     )
     ids = [result for result in results if isinstance(result, int)]
-    conflicts = [result for result in results if isinstance(result, errors.EcwidError)]
+    conflicts = [result for result in results if isinstance(result, EmailTaken)]
     assert len(ids) == 1
     assert len(conflicts) == 9
-    assert {error.status for error in conflicts} == {409}
 
 
 async def test_one_failing_write_in_a_batch_leaves_the_others(backend: Storage) -> None:
@@ -101,7 +106,7 @@ async def test_one_failing_write_in_a_batch_leaves_the_others(backend: Storage) 
         *(backend.create_customer(1003, new_customer(email), now=NOW) for email in emails),
         return_exceptions=True,
     )
-    assert isinstance(results[1], errors.EcwidError)
+    assert isinstance(results[1], EmailTaken)
     for index in (0, 2, 3):
         customer_id = results[index]
         assert isinstance(customer_id, int)
@@ -111,11 +116,11 @@ async def test_one_failing_write_in_a_batch_leaves_the_others(backend: Storage) 
 
 
 async def test_unknown_group_is_404_and_stores_nothing(backend: Storage) -> None:
-    with pytest.raises(errors.EcwidError) as caught:
+    with pytest.raises(GroupNotFound) as caught:
         await backend.create_customer(
             1003, new_customer("a@example.net", customer_group_id=4), now=NOW
         )
-    assert caught.value.code == "CUSTOMER_GROUP_NOT_FOUND"
+    assert caught.value.group_id == 4
     assert (await backend.list_stores())[0].customers == 0
 
 
@@ -163,11 +168,11 @@ async def test_access_resolves_store_then_token(backend: Storage) -> None:
 
 
 async def test_token_for_unknown_store_is_refused(backend: Storage) -> None:
-    with pytest.raises(errors.EcwidError) as caught:
+    with pytest.raises(StoreNotFound) as caught:
         await backend.create_token(
             9, token_hash=b"x", kind="secret", scopes=("read_customers",), hint="h", now=NOW
         )
-    assert caught.value.code == "STORE_NOT_FOUND"
+    assert caught.value.store_id == 9
 
 
 async def test_data_survives_reopening(engine: str, request: pytest.FixtureRequest) -> None:
@@ -194,3 +199,26 @@ async def test_data_survives_reopening(engine: str, request: pytest.FixtureReque
         )
     finally:
         await second.close()
+
+
+async def test_get_store_is_the_listed_summary(backend: Storage) -> None:
+    await backend.create_store(Store(id=2002, languages=("en", "fr"), suspended=True), now=NOW)
+    await backend.create_customer(2002, new_customer("a@example.net"), now=NOW)
+    await backend.create_token(
+        2002, token_hash=b"t", kind="secret", scopes=("read_customers",), hint="h", now=NOW
+    )
+    listed = {summary.store.id: summary for summary in await backend.list_stores()}
+    for store_id in (1003, 2002):
+        assert await backend.get_store(store_id) == listed[store_id]
+    found = await backend.get_store(2002)
+    assert found is not None
+    assert (found.customers, found.tokens, found.store.languages) == (1, 1, ("en", "fr"))
+    assert await backend.get_store(4004) is None
+
+
+async def test_a_taken_token_value_is_refused(backend: Storage) -> None:
+    token = {"token_hash": b"t", "kind": "secret", "scopes": ("read_customers",), "hint": "h"}
+    await backend.create_token(1003, **token, now=NOW)  # type: ignore[arg-type]
+    with pytest.raises(TokenExists):
+        await backend.create_token(1003, **token, now=NOW)  # type: ignore[arg-type]
+    assert len(await backend.list_tokens(1003)) == 1

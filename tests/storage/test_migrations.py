@@ -14,8 +14,7 @@ from ecwid_customers.domain.create import build_new_customer
 from ecwid_customers.domain.inputs import BillingPersonInput, CustomerInput
 from ecwid_customers.domain.models import Store
 from ecwid_customers.domain.search import CustomerQuery
-from ecwid_customers.storage import migrate
-from ecwid_customers.storage.urls import open_storage
+from ecwid_customers.storage import migrate, open_storage
 from tests.support import postgres
 
 STORE = Store(id=1003, languages=("en",))

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from ecwid_customers.storage import migrate
+from ecwid_customers.storage import migrate, open_storage
+from ecwid_customers.storage.core.session import Session
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
-from ecwid_customers.storage.urls import DatabaseUrlError, open_storage, sqlite_path
+from ecwid_customers.storage.urls import DatabaseUrlError, sqlite_path
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -100,10 +101,15 @@ async def test_connections_are_durable(tmp_path: Path) -> None:
     storage = SQLiteStorage(tmp_path / "d.db")
     await storage.open()
     try:
-        connection = storage._read
-        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
-        assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        for name, wanted in (("journal_mode", "wal"), ("synchronous", 2), ("foreign_keys", 1)):
+
+            async def pragma(session: Session, name: str = name) -> object:
+                return await session.value(f"PRAGMA {name}")
+
+            # A reader's and the writer's connection alike (synchronous 2 is FULL).
+            read = await storage.engine.read(pragma)
+            written = await storage.engine.write(pragma)
+            assert read == written == wanted
     finally:
         await storage.close()
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ecwid_customers.domain.search import CustomerQuery
-from ecwid_customers.storage.sqlite import search
+from ecwid_customers.storage.core.search import search_sql
+from ecwid_customers.storage.sqlite.dialect import SQLITE
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def connection(migrated_sqlite: Path) -> sqlite3.Connection:
 
 
 def _steps(connection: sqlite3.Connection, query: CustomerQuery, *, count: bool) -> list[str]:
-    plan = search.plan(1003, query)
+    plan = search_sql(1003, query, SQLITE)
     what = "count(*)" if count else "c.doc"
     tail = "" if count else f" ORDER BY {plan.order} LIMIT 100"
     sql = f"SELECT {what} FROM {plan.source} WHERE {plan.condition}{tail}"

@@ -12,7 +12,9 @@ import asyncpg
 import httpx
 
 from ecwid_customers import admin
+from ecwid_customers.application import build_app
 from ecwid_customers.config import Settings
+from ecwid_customers.control.app import KitApp
 from ecwid_customers.domain.clock import ManualClock
 from ecwid_customers.domain.models import Store
 from ecwid_customers.http.app import EcwidApp
@@ -50,7 +52,7 @@ async def make_token(
 
 
 @contextlib.asynccontextmanager
-async def asgi_client(app: EcwidApp) -> AsyncIterator[httpx.AsyncClient]:
+async def asgi_client(app: EcwidApp | KitApp) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client that talks to ``app`` in-process, through its ASGI interface."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -68,7 +70,7 @@ class Api:
     @contextlib.asynccontextmanager
     async def with_settings(self, settings: Settings) -> AsyncIterator[Api]:
         """The same store and token, served by an app with other settings."""
-        async with asgi_client(EcwidApp(self.storage, settings, self.clock)) as client:
+        async with asgi_client(build_app(self.storage, settings, self.clock)) as client:
             yield replace(self, client=client)
 
     def url(self, path: str = "customers", store_id: int | None = None) -> str:

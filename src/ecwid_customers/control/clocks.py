@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from ecwid_customers.domain.clock import LATEST_TIME, Clock, format_ecwid_time
+from ecwid_customers import errors
+from ecwid_customers.domain.clock import (
+    LATEST_TIME,
+    Clock,
+    format_ecwid_time,
+    in_time_range,
+    parse_ecwid_time,
+)
 
 
 class ClockState(msgspec.Struct, rename="camel", kw_only=True):
@@ -73,3 +80,21 @@ class Clocks:
 
     def forget(self, store_id: int) -> None:
         self.by_store.pop(store_id, None)
+
+
+def in_clock_range(seconds: int) -> int:
+    """``seconds``, or ``CONTROL_BAD_REQUEST`` when no clock can show that time."""
+    if not in_time_range(seconds):
+        raise errors.control_bad_request("a clock shows times from 1970 to the end of 9999")
+    return seconds
+
+
+def control_time(value: str | int) -> int:
+    """A time a control call names: UNIX seconds, or as Ecwid writes times."""
+    if isinstance(value, int):
+        return in_clock_range(value)
+    try:
+        seconds = parse_ecwid_time(value)
+    except ValueError:
+        raise errors.control_bad_request(f"cannot read the time {value!r}") from None
+    return in_clock_range(seconds)

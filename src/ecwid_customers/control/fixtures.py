@@ -22,12 +22,10 @@ from ecwid_customers.domain.create import (
     new_ids_needed,
     password_to_keep,
 )
+from ecwid_customers.domain.ids import MAX_ID, MAX_RATE_LIMIT, is_entity_id, is_store_id
 from ecwid_customers.domain.inputs import CustomerInput
 from ecwid_customers.domain.models import (
     GENERAL_GROUP_ID,
-    MAX_ID,
-    MAX_RATE_LIMIT,
-    MAX_STORE_ID,
     Customer,
     CustomerGroup,
     DeletedCustomer,
@@ -36,7 +34,6 @@ from ecwid_customers.domain.models import (
 )
 from ecwid_customers.domain.passwords import hash_password
 from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
-from ecwid_customers.storage.dump import next_ids
 
 FORMAT = "ecwid-customers/store-fixture@1"
 
@@ -111,7 +108,7 @@ def parse(body: bytes) -> Fixture:
 
 def check_store_settings(spec: FixtureStore) -> None:
     """Settings a store can have, or ``CONTROL_BAD_REQUEST`` (also for ``POST /stores``)."""
-    if spec.id is not None and not 0 < spec.id <= MAX_STORE_ID:
+    if spec.id is not None and not is_store_id(spec.id):
         raise errors.control_bad_request("a store id is a positive integer below 2^63")
     if not spec.languages or any(not code or "," in code for code in spec.languages):
         raise errors.control_bad_request('a store needs at least one language, like "en"')
@@ -227,7 +224,7 @@ def _checked(dump: StoreDump) -> StoreDump:
         ("nextIds", list(msgspec.structs.astuple(dump.next_ids))),
     )
     for where, numbers in ids:
-        if any(not 0 < number <= MAX_ID for number in numbers):
+        if not all(is_entity_id(number) for number in numbers):
             raise _bad(where, f"ids run from 1 to {MAX_ID}")
     return dump
 
@@ -242,7 +239,7 @@ def _with_new_customers(
     """Number hand-written customers after the fixture's own ids, as creates would."""
     if not new:
         return dump
-    ids = next_ids(dump)
+    ids = dump.counters()
     customer_id, contact_id, address_id = ids.customer, ids.contact, ids.address
     added = list(dump.customers)
     for index, sent in new:

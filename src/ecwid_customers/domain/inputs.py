@@ -13,9 +13,10 @@ from typing import Annotated
 
 import msgspec
 
+from ecwid_customers.domain.ids import MAX_LONG_ID
 from ecwid_customers.domain.models import B2bB2c, ContactType
 
-Int64 = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+Int64 = Annotated[int, msgspec.Meta(ge=0, le=MAX_LONG_ID)]
 SmallInt = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 
 

@@ -151,11 +151,6 @@ class CustomerDraft(msgspec.Struct, kw_only=True, frozen=True):
     password_hash: str | None = None
 
 
-MAX_ID = 2**31 - 1  # customer, contact, address and group ids stay below 2^31, as Ecwid's
-MAX_STORE_ID = 2**63 - 1
-MAX_RATE_LIMIT = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
-
-
 class Store(msgspec.Struct, kw_only=True, frozen=True):
     id: int
     languages: tuple[str, ...]

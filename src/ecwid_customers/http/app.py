@@ -2,71 +2,71 @@
 
 A small hand-written layer rather than a web framework: Ecwid fixes the URL space, so a route
 table (which doubles as the scope table) is all the routing needed, and measured here a
-framework's request machinery costs a quarter of the create throughput
-(``../shared/research/perf-anchors.md``). The checks run in Ecwid's order (spec 2.4): store,
-token, route and method, scope, then the body (content type, JSON, validation).
+framework's request machinery cost a quarter of the create throughput. The checks run in
+Ecwid's order (spec 2.4): store, token, route and method, scope, then the body (content type,
+JSON, validation).
+
+This is the bare API, as ``serve --no-control`` runs it. The test kit (``control/``) is a layer
+above it that takes part in calls through :class:`~ecwid_customers.http.hooks.CallHooks`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
-from ecwid_customers.control import api as control
-from ecwid_customers.control.faults import NOTHING
-from ecwid_customers.control.journal import JournalEntry
-from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain import geo
-from ecwid_customers.domain.clock import Clock, SystemClock, format_ecwid_time
+from ecwid_customers.domain.clock import Clock, SystemClock
+from ecwid_customers.domain.ids import parse_store_id
 from ecwid_customers.domain.models import Store, TokenGrant
 from ecwid_customers.domain.ratelimit import RateLimiter
-from ecwid_customers.domain.tokens import hash_token, redact_query
+from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.http import routes
-from ecwid_customers.http.asgi import Message, Receive, Scope, Send
+from ecwid_customers.http.asgi import Receive, Scope, Send
+from ecwid_customers.http.hooks import CallHooks, NoAnswer
 from ecwid_customers.http.meta import meta_response
 from ecwid_customers.http.request import ClientDisconnected, Request, header
 from ecwid_customers.http.responses import Response, error_response, send_response
+from ecwid_customers.http.storage_errors import ecwid_error
 from ecwid_customers.storage.base import Storage
+from ecwid_customers.storage.errors import StorageError
 
 logger = logging.getLogger("ecwid_customers.http")
 
 API_PREFIX = "/api/v3/"
-MAX_STORE_ID = 2**63 - 1
-# Returned instead of a response when a fault rule drops the connection: uvicorn then closes
-# it without answering (server.py keeps its complaint about the return value out of the log).
-DROPPED = "ecwid-customers: connection dropped by a fault rule"
+# Where the test kit's control plane answers when it is on; the bare app says it is off.
+CONTROL_PREFIX = "/_control"
 
 
-class DropConnection(Exception):
-    def __init__(self, fault_id: int | None) -> None:
-        super().__init__(f"fault {fault_id}")
-        self.fault_id = fault_id
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
 
 
-@dataclass(slots=True)
-class Exchange:
-    """What the journal needs to know of one call, filled in as the call is handled."""
-
-    store_id: int | None = None  # set once the store is known to exist
-    arrived: int = 0  # the store's clock when the store was known
-    fault_id: int | None = None
-    request_bytes: int = 0
-    error_code: str | None = None  # of the error the call was answered with
-
-
-def _store_id(text: str) -> int | None:
-    # The length check comes first: int() refuses strings of thousands of digits.
-    digits = text.lstrip("0") or "0"
-    if not text.isascii() or not text.isdigit() or len(digits) > 19:
+async def respond(
+    scope: Scope, send: Send, handle: Callable[[], Awaitable[Response]]
+) -> Response | None:
+    """Send what ``handle`` answers, or the Ecwid error it raised; the response sent
+    (``None`` when the client went away before there was anyone to answer)."""
+    try:
+        response = await handle()
+    except errors.EcwidError as error:
+        response = error_response(error)
+    except StorageError as error:
+        response = error_response(ecwid_error(error))
+    except ClientDisconnected:
         return None
-    value = int(digits)
-    return value if value <= MAX_STORE_ID else None
+    except NoAnswer:
+        raise  # for the layer whose hook asked for it: no answer at all
+    except Exception:
+        # Logged here with its traceback; the client sees Ecwid's plain 500 and no details.
+        logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+        response = error_response(errors.internal_error())
+    await send_response(send, response)
+    return response
 
 
 class EcwidApp:
@@ -79,28 +79,16 @@ class EcwidApp:
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
         self.rate_limiter = RateLimiter()
-        # The test kit lives only where the control plane is on (never in production mode).
-        self.kit: TestKit | None = None
-        self.control: control.ControlPlane | None = None
-        if self.settings.admin_token:
-            self.kit = TestKit.create(self.clock, self.settings.journal_size)
-            self.control = control.ControlPlane(
-                storage, self.kit, self.settings.admin_token, self.clock
-            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
-        # None, as ASGI wants; DROPPED only when a fault rule drops the connection. Typed Any
-        # so the app still fits servers' and clients' ASGI signatures, which expect None.
+        # Typed Any so the app fits servers' and clients' ASGI signatures alike.
         if scope["type"] == "http":
-            if self.kit is None:
-                await self._http(scope, receive, send, None)
-            else:
-                return await self._journaled(scope, receive, send, self.kit)
+            await self.answer(scope, receive, send, None)
         elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await self.lifespan(receive, send)
         return None
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
+    async def lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -117,143 +105,62 @@ class EcwidApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(
-        self, scope: Scope, receive: Receive, send: Send, exchange: Exchange | None
+    async def answer(
+        self, scope: Scope, receive: Receive, send: Send, hooks: CallHooks | None
     ) -> Response | None:
-        """Answer one request; the response sent (``None`` when there was nobody to answer)."""
-        try:
-            response = await self._handle(scope, receive, exchange)
-        except errors.EcwidError as error:
-            response = self._error(error, exchange)
-        except ClientDisconnected:
-            return None
-        except DropConnection:
-            raise  # for _journaled: no answer at all
-        except Exception:
-            # Logged here with its traceback; the client sees Ecwid's plain 500 and no details.
-            logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            response = self._error(errors.internal_error(), exchange)
-        await send_response(send, response)
-        return response
+        """Answer one HTTP request, with ``hooks`` taking part (see ``hooks.py``); the
+        response sent. :class:`NoAnswer` from a hook comes through unanswered."""
+        return await respond(scope, send, lambda: self._handle(scope, receive, hooks))
 
-    @staticmethod
-    def _error(error: errors.EcwidError, exchange: Exchange | None) -> Response:
-        if exchange is not None:
-            exchange.error_code = error.code  # for the journal
-        return error_response(error)
-
-    async def _journaled(
-        self, scope: Scope, receive: Receive, send: Send, kit: TestKit
-    ) -> str | None:
-        """``_http`` with the test kit: faults may drop the call, the journal records it."""
-        exchange = Exchange()
-        started = time.perf_counter()
-
-        async def counting_receive() -> Message:
-            message = await receive()
-            exchange.request_bytes += len(message.get("body", b""))
-            return message
-
-        dropped = False
-        try:
-            response = await self._http(scope, counting_receive, send, exchange)
-        except DropConnection as drop:
-            logger.info("fault %s dropped %s %s", drop.fault_id, scope["method"], scope["path"])
-            dropped, response = True, None
-        store_id = exchange.store_id
-        if store_id is not None:
-            status = response.status if response is not None else 0
-            kit.journal.record(
-                store_id,
-                JournalEntry(
-                    seq=kit.journal.next_seq(),
-                    at=format_ecwid_time(exchange.arrived),
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=redact_query(scope["query_string"].decode("latin-1")),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    request_bytes=exchange.request_bytes or _declared_length(scope),
-                    response_bytes=len(response.body) if response is not None else 0,
-                    error_code=exchange.error_code,
-                    fault_id=exchange.fault_id,
-                ),
-            )
-        return DROPPED if dropped else None
-
-    async def _handle(self, scope: Scope, receive: Receive, exchange: Exchange | None) -> Response:
+    async def _handle(self, scope: Scope, receive: Receive, hooks: CallHooks | None) -> Response:
         path: str = scope["path"]
         if not path.startswith(API_PREFIX) or "\x00" in path:
-            if path == control.PREFIX or path.startswith(control.PREFIX + "/"):
-                if self.control is None:
-                    raise errors.control_disabled()
-                return await self.control.handle(scope, receive)
+            if is_control_path(path):
+                raise errors.control_disabled()
             meta = await meta_response(path, scope["method"])
             if meta is None:
                 raise errors.resource_not_found()
             return meta
         store_text, _, rest = path[len(API_PREFIX) :].rstrip("/").partition("/")
-        store_id = _store_id(store_text)
+        store_id = parse_store_id(store_text)
         if store_id is None:
             raise errors.store_not_found()
         token = self._token(scope)
         access = await self.storage.access(store_id, hash_token(token) if token else None)
         if access.store is None:
             raise errors.store_not_found()
-        if exchange is not None and self.kit is not None:
-            exchange.store_id = store_id
-            exchange.arrived = self.kit.clocks.of(store_id).now()
+        clock = self.clock if hooks is None else hooks.store_found(store_id)
         if access.grant is None:
             raise errors.invalid_api_token()
         if access.store.suspended:
             raise errors.store_is_suspended()
         self._check_rate(access.store, token)
         # Routes only after authentication: a caller without a token learns nothing of them.
-        candidates = routes.match(rest.split("/"))
-        if not candidates:
-            raise errors.resource_not_found()
         method: str = scope["method"]
-        chosen = next(((r, p) for r, p in candidates if r.method == method), None)
-        if chosen is None:
+        found = routes.ROUTER.resolve(method, rest.split("/"))
+        if found is False:
+            raise errors.resource_not_found()
+        if found is True:
             raise errors.method_not_allowed(method)
-        route, params = chosen
+        route = found.route
         required = route.scopes
         if self.settings.update_scope_only and route.legacy_scopes is not None:
             required = route.legacy_scopes
         _authorise(access.grant, route, required)
-        clock = self.clock
-        if self.kit is not None and exchange is not None:
-            clock = self.kit.clocks.of(store_id)
-            await self._faults(self.kit, exchange, store_id, route.path, method)
-
+        if hooks is not None:
+            await hooks.before_view(store_id, route.path, method)
         request = Request(
             scope=scope,
             receive=receive,
             method=method,
             store_id=store_id,
-            params=params,
+            params=found.params,
             grant=access.grant,
             storage=self.storage,
             settings=self.settings,
             clock=clock,
         )
         return await route.view(request)
-
-    @staticmethod
-    async def _faults(
-        kit: TestKit, exchange: Exchange, store_id: int, route: str, method: str
-    ) -> None:
-        """Apply the fault rules that fire on this call, once it would reach its view."""
-        outcome = kit.faults.outcome(store_id, route, method)
-        if outcome is NOTHING:
-            return
-        exchange.fault_id = outcome.fault_id
-        if outcome.latency:
-            await asyncio.sleep(outcome.latency)
-        if outcome.drop:
-            raise DropConnection(outcome.fault_id)
-        if outcome.error is not None:
-            raise outcome.error
 
     def _check_rate(self, store: Store, token: str | None) -> None:
         """Spec 2.4 step 4: after the store and token, before scopes."""
@@ -287,10 +194,3 @@ def _authorise(grant: TokenGrant, route: routes.Route, required: tuple[str, ...]
             raise errors.insufficient_scope(scope_name)
     if route.any_of and usable.isdisjoint(route.any_of):
         raise errors.insufficient_scope(route.any_of[0])
-
-
-def _declared_length(scope: Scope) -> int:
-    """The body size a client announced: what it sent, when the call was answered before its
-    body was read (a refused token, a fault)."""
-    declared = header(scope, b"content-length")
-    return int(declared) if declared is not None and declared.isdigit() else 0

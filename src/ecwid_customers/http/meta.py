@@ -29,4 +29,5 @@ async def meta_response(path: str, method: str) -> Response | None:
     if found is None or method in _READ_METHODS:
         return found
     refusal = error_response(errors.method_not_allowed(method))
-    return Response(refusal.status, refusal.body, ((b"allow", b"GET, HEAD"),))
+    allow = ((b"allow", b"GET, HEAD"),)
+    return Response(refusal.status, refusal.body, allow, error_code=refusal.error_code)

@@ -18,8 +18,8 @@ from ecwid_customers.domain import inputs, models
 from ecwid_customers.domain.addresses import MAX_NAME_LENGTH
 from ecwid_customers.domain.catalog import EXTRA_FIELD_TYPES
 from ecwid_customers.domain.create import MAX_EMAIL_LENGTH
+from ecwid_customers.domain.ids import MAX_ID, MAX_LONG_ID, MAX_STORE_ID
 from ecwid_customers.domain.search import MAX_LIMIT, SORT_VALUES, parse_customer_query, parse_page
-from ecwid_customers.http.views.common import MAX_ID, MAX_LONG_ID
 
 ErrorConstructor = Callable[..., errors.EcwidError]
 
@@ -310,7 +310,7 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
-    "storeId": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**63 - 1},
+    "storeId": {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_STORE_ID},
     "customerId": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
     "contactId": {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_LONG_ID},
     "groupId": {"type": "integer", "minimum": 0, "maximum": MAX_ID},

@@ -22,6 +22,8 @@ class Response:
     headers: tuple[tuple[bytes, bytes], ...] = ()
     # Only the documentation pages (http/meta.py) send anything but JSON.
     content_type: bytes = JSON_CONTENT_TYPE
+    # The errorCode of an error response, for whoever records the call (the test kit).
+    error_code: str | None = None
 
 
 def json_response(content: Any, status: int = 200) -> Response:
@@ -30,7 +32,7 @@ def json_response(content: Any, status: int = 200) -> Response:
 
 def error_response(error: EcwidError) -> Response:
     body = _encode({"errorMessage": error.message, "errorCode": error.code})
-    return Response(error.status, body, error.headers)
+    return Response(error.status, body, error.headers, error_code=error.code)
 
 
 async def send_response(send: Send, response: Response) -> None:

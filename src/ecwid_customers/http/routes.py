@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response
+from ecwid_customers.http.router import Router
 from ecwid_customers.http.views import contacts, customers, extrafields, groups
 from ecwid_customers.scopes import (
     CREATE_CUSTOMERS,
@@ -133,21 +134,4 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def match(segments: list[str]) -> list[tuple[Route, dict[str, str]]]:
-    """Every route whose path fits ``segments``, with its path values; literal paths first."""
-    found = []
-    for route in ROUTES:
-        pattern = route.segments
-        if len(pattern) != len(segments):
-            continue
-        params: dict[str, str] = {}
-        for expected, actual in zip(pattern, segments, strict=True):
-            if expected.startswith("{"):
-                params[expected[1:-1]] = actual
-            elif expected != actual:
-                break
-        else:
-            found.append((route, params))
-    # /customers/deleted must win over /customers/{customerId}.
-    found.sort(key=lambda item: len(item[1]))
-    return found
+ROUTER = Router(ROUTES)

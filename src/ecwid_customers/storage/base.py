@@ -1,11 +1,14 @@
 """The storage interface: what the HTTP layer, the CLI and the tests may ask of a database.
 
-SQLite and PostgreSQL implement it; one contract suite (``tests/storage``) holds both to it.
-Methods raise :class:`~ecwid_customers.errors.EcwidError` for the Ecwid-visible failures they
-detect (duplicate email, unknown group, unknown store) so the answer is the same whichever
-engine noticed it. Changes that depend on the stored state (an update, a new contact) are given
-as functions from the stored customer to the new one: storage runs them inside the transaction
-that writes the result, so concurrent changes cannot lose each other's work.
+Two protocols: :class:`CustomerStorage` is what the API needs on every request (access,
+customers, groups, extra fields), :class:`AdminStorage` what administration needs (stores,
+tokens, dumps). :class:`Storage` is both, with ``open`` and ``close``; SQLite and PostgreSQL
+implement it through one core (``storage/core``), and one contract suite (``tests/storage``)
+holds both to it. Methods raise the exceptions of ``storage/errors.py`` for what they refuse
+(a taken email, an unknown group or store), the same whichever engine noticed it. Changes that
+depend on the stored state (an update, a new contact) are given as functions from the stored
+customer to the new one: storage runs them inside the transaction that writes the result, so
+concurrent changes cannot lose each other's work.
 """
 
 from __future__ import annotations
@@ -29,20 +32,6 @@ from ecwid_customers.domain.tokens import TokenKind
 
 CustomerChange = Callable[[Customer], Customer]
 ExtraFieldChange = Callable[[ExtraFieldDefinition], ExtraFieldDefinition]
-
-
-class StoreExists(Exception):
-    def __init__(self, store_id: int) -> None:
-        super().__init__(f"store {store_id} already exists")
-        self.store_id = store_id
-
-
-class TokenExists(Exception):
-    """The store already has a token with this value (a pinned value given twice)."""
-
-    def __init__(self, store_id: int) -> None:
-        super().__init__(f"store {store_id} already has this token")
-        self.store_id = store_id
 
 
 class StoreSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -109,15 +98,24 @@ class StoreDump(msgspec.Struct, frozen=True, kw_only=True):
     customers: list[DumpedCustomer]
     deleted: list[DeletedCustomer]
 
+    def counters(self) -> NextIds:
+        """``next_ids`` raised past every id the dump holds: ids are never handed out twice."""
+        customers = [c.customer for c in self.customers]
+        customer_ids = [c.id for c in customers] + [d.id for d in self.deleted]
+        contact_ids = [contact.id for c in customers for contact in c.contacts]
+        address_ids = [address.id for c in customers for address in c.shipping_addresses]
+        group_ids = [group.id for group in self.groups]
+        wanted = self.next_ids
+        return NextIds(
+            customer=max([wanted.customer, *(i + 1 for i in customer_ids)]),
+            contact=max([wanted.contact, *(i + 1 for i in contact_ids)]),
+            address=max([wanted.address, *(i + 1 for i in address_ids)]),
+            group=max([wanted.group, *(i + 1 for i in group_ids)]),
+        )
 
-class Storage(Protocol):
-    async def open(self) -> None:
-        """Connect, create or check the schema, start background workers."""
-        ...
 
-    async def close(self) -> None:
-        """Finish pending writes and disconnect."""
-        ...
+class CustomerStorage(Protocol):
+    """What the API asks of storage while it answers requests."""
 
     # -- authentication --------------------------------------------------------------------
 
@@ -128,8 +126,8 @@ class Storage(Protocol):
     # -- customers -------------------------------------------------------------------------
 
     async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
-        """Number and save ``draft`` durably; its id. 409 on a taken email, 404 on an unknown
-        group."""
+        """Number and save ``draft`` durably; its id. Raises ``EmailTaken``, ``GroupNotFound``,
+        ``StoreNotFound``."""
         ...
 
     async def get_customer(self, store_id: int, customer_id: int) -> Customer | None:
@@ -147,7 +145,8 @@ class Storage(Protocol):
         now: int,
         password_hash: str | None = None,
     ) -> Customer:
-        """Apply ``change`` to the stored customer and save the result (404, 409 as create)."""
+        """Apply ``change`` to the stored customer and save the result. Raises
+        ``CustomerNotFound``, and what create raises."""
         ...
 
     async def delete_customer(self, store_id: int, customer_id: int, *, now: int) -> bool:
@@ -208,7 +207,11 @@ class Storage(Protocol):
 
     async def delete_extra_field(self, store_id: int, key: str) -> bool: ...
 
-    # -- administration --------------------------------------------------------------------
+
+class AdminStorage(Protocol):
+    """What administration asks of storage: stores, their tokens, their dumps."""
+
+    async def get_store(self, store_id: int) -> StoreSummary | None: ...
 
     async def create_store(self, store: Store, *, now: int) -> None:
         """Raises :class:`StoreExists`."""
@@ -241,7 +244,7 @@ class Storage(Protocol):
     async def import_store(self, dump: StoreDump, *, now: int) -> None:
         """Make the store exactly ``dump``: created when missing, otherwise its settings
         replaced and its content swapped, in one transaction (tokens stay). Raises
-        :class:`~ecwid_customers.errors.EcwidError` 409 when two customers share an email."""
+        ``EmailTaken`` when two customers share an email."""
         ...
 
     async def create_token(
@@ -254,12 +257,24 @@ class Storage(Protocol):
         hint: str,
         now: int,
     ) -> TokenInfo:
-        """Raises 404 ``STORE_NOT_FOUND`` for an unknown store, :class:`TokenExists` when the
-        store already has a token with this hash."""
+        """Raises ``StoreNotFound`` for an unknown store, ``TokenExists`` when the store
+        already has a token with this hash."""
         ...
 
     async def list_tokens(self, store_id: int | None = None) -> list[TokenInfo]: ...
 
     async def revoke_token(self, token_id: int, *, now: int) -> bool:
         """``False`` when no live token has that id."""
+        ...
+
+
+class Storage(CustomerStorage, AdminStorage, Protocol):
+    """A database as the server uses it."""
+
+    async def open(self) -> None:
+        """Connect, create or check the schema, start background workers."""
+        ...
+
+    async def close(self) -> None:
+        """Finish pending writes and disconnect."""
         ...

@@ -1,17 +1,34 @@
-"""Database URLs in the usual SQLAlchemy form, and the storage each one selects."""
+"""Database URLs in the usual SQLAlchemy form: which engine one names, and its parts.
+
+Only parsing lives here (the migrations and both engines read URLs); opening storage is
+``open_storage`` in the package's ``__init__``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from ecwid_customers.storage.base import Storage
+from typing import Literal
 
 DEFAULT_DATABASE_URL = "sqlite:///ecwid-customers.db"
 DATABASE_URL_ENV = "ECWID_CUSTOMERS_DATABASE_URL"
 
+EngineName = Literal["sqlite", "postgresql"]
+
 
 class DatabaseUrlError(ValueError):
     pass
+
+
+def engine_of(url: str) -> EngineName:
+    """The engine a URL names, or :class:`DatabaseUrlError`."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme == "sqlite":
+        return "sqlite"
+    if scheme.startswith("postgres"):
+        return "postgresql"
+    raise DatabaseUrlError(
+        f"unsupported database URL {url!r}: expected sqlite:///path.db or postgresql://..."
+    )
 
 
 def sqlite_path(url: str) -> Path:
@@ -29,20 +46,11 @@ def sqlite_path(url: str) -> Path:
     return Path(path)
 
 
-def open_storage(url: str) -> Storage:
-    """The (not yet opened) storage a database URL names."""
-    scheme = url.split(":", 1)[0].lower()
-    if scheme == "sqlite":
-        from ecwid_customers.storage.sqlite.storage import SQLiteStorage
-
-        return SQLiteStorage(sqlite_path(url))
-    if scheme.startswith("postgres"):
-        from ecwid_customers.storage.postgres.storage import PostgresStorage
-
-        try:
-            return PostgresStorage(url)
-        except ValueError as error:
-            raise DatabaseUrlError(str(error)) from None
-    raise DatabaseUrlError(
-        f"unsupported database URL {url!r}: expected sqlite:///path.db or postgresql://..."
-    )
+def postgres_dsn(url: str) -> str:
+    """asyncpg's form of a database URL: SQLAlchemy's ``postgresql+driver://`` loses its
+    driver, so one URL serves both the migrations and the server."""
+    scheme, separator, rest = url.partition("://")
+    base = scheme.split("+", 1)[0].lower()
+    if not separator or base not in ("postgresql", "postgres"):
+        raise DatabaseUrlError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
+    return f"postgresql://{rest}"

@@ -7,26 +7,20 @@ from typing import Any
 import msgspec
 
 from ecwid_customers import errors
+from ecwid_customers.domain.ids import MAX_ID, is_digits, parse_id
 from ecwid_customers.domain.search import Page
 from ecwid_customers.http import response_fields
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response, json_response
-
-MAX_ID = 2**31 - 1
-MAX_LONG_ID = 2**63 - 1
 
 
 def path_id(request: Request, name: str, maximum: int = MAX_ID) -> int | None:
     """A numeric id from the path: 400 when it is not a number, ``None`` when no record can
     have it (too large), so the caller answers its own 404."""
     text = request.params[name]
-    if not text.isascii() or not text.isdigit():
+    if not is_digits(text):
         raise errors.wrong_parameter(name)
-    # Compare lengths before converting: int() refuses strings of thousands of digits.
-    digits = text.lstrip("0") or "0"
-    if len(digits) > len(str(maximum)) or int(digits) > maximum:
-        return None
-    return int(digits)
+    return parse_id(text, maximum)
 
 
 def render(value: Any, request: Request) -> Response:

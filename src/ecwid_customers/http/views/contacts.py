@@ -14,13 +14,13 @@ from ecwid_customers.domain.contacts import (
     find_contact,
     remove_contact,
 )
+from ecwid_customers.domain.ids import MAX_LONG_ID
 from ecwid_customers.domain.inputs import ContactInput
 from ecwid_customers.domain.models import Contact, Customer
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response, json_response
 from ecwid_customers.http.views.common import (
     DELETED_ONE,
-    MAX_LONG_ID,
     UPDATED_ONE,
     path_id,
     render,

@@ -6,21 +6,18 @@ other module checked by mypy, and keeps the one untyped import in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import asyncpg
 
-from ecwid_customers.storage.urls import DatabaseUrlError
-
-
-class Row(Protocol):
-    def __getitem__(self, index: int, /) -> Any: ...
+from ecwid_customers.storage.core.session import Row
+from ecwid_customers.storage.urls import postgres_dsn
 
 
 class Connection(Protocol):
-    """What storage functions may do on a connection (inside the transaction they are given,
-    for writes)."""
+    """What the session does on a connection (inside the transaction the engine opened)."""
 
     async def execute(self, query: str, *args: object) -> str: ...
 
@@ -30,7 +27,7 @@ class Connection(Protocol):
 
     async def fetchval(self, query: str, *args: object) -> Any: ...
 
-    async def executemany(self, query: str, args: list[tuple[object, ...]]) -> None: ...
+    async def executemany(self, query: str, args: Iterable[Sequence[object]]) -> None: ...
 
 
 class PoolConnection(Connection, Protocol):
@@ -49,7 +46,8 @@ class Pool(Protocol):
 UniqueViolation: type[Exception] = asyncpg.UniqueViolationError
 
 # Failures after which the whole transaction can simply run again: PostgreSQL undid all of it.
-# Lock order (see ``storage.py``) keeps deadlocks out of ordinary traffic; these catch the rest.
+# Lock order (see ``core/customers.py``) keeps deadlocks out of ordinary traffic; these
+# catch the rest.
 RETRYABLE: tuple[type[Exception], ...] = (
     asyncpg.DeadlockDetectedError,
     asyncpg.SerializationError,
@@ -61,21 +59,9 @@ def constraint_name(error: Exception) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def dsn(url: str) -> str:
-    """asyncpg's form of a database URL: SQLAlchemy's ``postgresql+driver://`` loses its
-    driver, so one URL serves both the migrations and the server."""
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        raise DatabaseUrlError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
-    base = scheme.split("+", 1)[0].lower()
-    if base not in ("postgresql", "postgres"):
-        raise DatabaseUrlError(f"{url!r} is not a PostgreSQL URL: expected postgresql://...")
-    return f"postgresql://{rest}"
-
-
 async def create_pool(url: str, *, min_size: int, max_size: int) -> Pool:
     pool: Pool = await asyncpg.create_pool(
-        dsn(url),
+        postgres_dsn(url),
         min_size=min_size,
         max_size=max_size,
         # Names the server's sessions in pg_stat_activity.

@@ -1,0 +1,20 @@
+"""The app a server runs: the API, with the test kit above it unless it is turned off."""
+
+from __future__ import annotations
+
+from ecwid_customers.config import Settings
+from ecwid_customers.control.app import KitApp
+from ecwid_customers.domain.clock import Clock
+from ecwid_customers.http.app import EcwidApp
+from ecwid_customers.storage.base import Storage
+
+
+def build_app(
+    storage: Storage, settings: Settings | None = None, clock: Clock | None = None
+) -> EcwidApp | KitApp:
+    """With the test kit when ``settings`` name an admin token; else the bare API, which runs
+    no kit code at all (``serve --no-control``)."""
+    api = EcwidApp(storage, settings, clock)
+    if not api.settings.admin_token:
+        return api
+    return KitApp(api, api.settings.admin_token)

@@ -1,0 +1,176 @@
+"""``ecwid-customers serve``: its options, the checks (``config.plan_serving``), the banner."""
+
+from __future__ import annotations
+
+import click
+
+from ecwid_customers import __version__, admin
+from ecwid_customers.cli.common import database_option, with_storage
+from ecwid_customers.config import ONE_MIB, Settings, SettingsError, plan_serving
+from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from ecwid_customers.domain.ids import MAX_RATE_LIMIT
+from ecwid_customers.scopes import CUSTOMER_SCOPES
+
+
+@click.command()
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Server processes sharing the port (PostgreSQL only: SQLite has one writer).",
+)
+@click.option(
+    "--allow-query-token",
+    is_flag=True,
+    help="Also accept ?token=... (Ecwid stopped this in 2025; for old clients only).",
+)
+@click.option(
+    "--max-body-size",
+    default=ONE_MIB,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="BYTES",
+    help="Larger request bodies get 400 WRONG_PARAMETER.",
+)
+@click.option(
+    "--update-scope-only",
+    is_flag=True,
+    help="PUT/DELETE customer need only update_customers, as in Ecwid's older docs.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1, MAX_RATE_LIMIT),
+    metavar="PER_MINUTE",
+    help="Answer 429 RATE_LIMITED past this many requests per minute per token (Ecwid: 600). "
+    "Off by default; a store's own limit wins.",
+)
+@click.option(
+    "--head-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    metavar="SECONDS",
+    help="Time a client has to send a request's line and headers; then 408 and the "
+    "connection is closed.",
+)
+@click.option(
+    "--admin-token",
+    envvar="ECWID_CUSTOMERS_ADMIN_TOKEN",
+    metavar="admin_...",
+    help="Token of the control plane (/_control/, the test kit). Default: a new one per start, "
+    "printed at start. Also ECWID_CUSTOMERS_ADMIN_TOKEN.",
+)
+@click.option(
+    "--no-control",
+    is_flag=True,
+    help="Turn the control plane off (production): no faults, journal or store clocks.",
+)
+@click.option(
+    "--journal-size",
+    default=DEFAULT_JOURNAL_SIZE,
+    show_default=True,
+    type=click.IntRange(0),
+    metavar="CALLS",
+    help="Calls the control plane's journal keeps per store (0: none).",
+)
+@click.option("--access-log", is_flag=True, help="Log one line per request.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    database_url: str,
+    host: str,
+    port: int,
+    workers: int,
+    allow_query_token: bool,
+    max_body_size: int,
+    update_scope_only: bool,
+    rate_limit: int | None,
+    head_timeout: float,
+    admin_token: str | None,
+    no_control: bool,
+    journal_size: int,
+    access_log: bool,
+    log_level: str,
+) -> None:
+    """Run the API server (and its control plane, unless --no-control)."""
+    from ecwid_customers.server import run_server
+
+    wire = Settings(
+        allow_query_token=allow_query_token,
+        max_body_size=max_body_size,
+        update_scope_only=update_scope_only,
+        rate_limit=rate_limit,
+        head_timeout=head_timeout,
+        admin_token=admin_token,
+        journal_size=journal_size,
+    )
+    try:
+        plan = plan_serving(database_url, wire, workers=workers, control=not no_control)
+    except SettingsError as error:
+        raise click.BadParameter(error.message, param_hint=error.option) from None
+    for note in plan.notes:
+        click.echo(note, err=True)
+    settings = plan.settings
+    issued = with_storage(database_url, admin.bootstrap)
+    run_server(
+        database_url,
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        log_level=log_level,
+        on_listening=lambda bound: _print_banner(
+            database_url, host, bound, issued, settings.admin_token
+        ),
+    )
+
+
+def _print_banner(
+    database_url: str,
+    host: str,
+    port: int,
+    issued: admin.IssuedToken | None,
+    admin_token: str | None,
+) -> None:
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    if ":" in reachable:
+        reachable = f"[{reachable}]"
+    base = f"http://{reachable}:{port}/api/v3"
+    click.echo(f"ecwid-customers {__version__}, database {database_url}, listening on {base}")
+    click.echo(f"API reference: http://{reachable}:{port}/docs (OpenAPI: /openapi.json)")
+    if admin_token is not None:
+        click.echo(
+            f"Control plane (test kit): http://{reachable}:{port}/_control "
+            f"with Authorization: Bearer {admin_token}"
+        )
+    if issued is None:
+        click.echo(
+            "Tokens are stored hashed and are shown only when made; make one with\n"
+            "  ecwid-customers token create --store STORE_ID "
+            f"--scopes {','.join(CUSTOMER_SCOPES[:3])}"
+        )
+        return
+    store_id = issued.info.store_id
+    click.echo(
+        f"New database: created store {store_id} and a token with every customer scope.\n"
+        "Keep the token now: it is stored hashed and cannot be shown again.\n\n"
+        f"  Store id: {store_id}\n"
+        f"  Token:    {issued.token}\n\n"
+        "Create a customer:\n"
+        f"  curl -s -X POST {base}/{store_id}/customers \\\n"
+        f"    -H 'Authorization: Bearer {issued.token}' \\\n"
+        "    -H 'Content-Type: application/json' \\\n"
+        '    -d \'{"email": "ann.smith@example.net", '
+        '"billingPerson": {"name": "Ann Smith"}}\'\n'
+        "Read it back:\n"
+        f"  curl -s {base}/{store_id}/customers/1 -H 'Authorization: Bearer {issued.token}'\n"
+    )

@@ -1,0 +1,239 @@
+"""Customer reads and writes, for both engines.
+
+Write functions run inside the transaction the engine opened; a raised error rolls back
+everything the function did. Where several write transactions run at once (PostgreSQL, any
+number of server processes) correctness comes from locks and constraints:
+
+* ids come from the store's counters (``core/ids.py``), each block handed out once;
+* an email is unique by the ``customers_by_email`` index, which concurrent writers cannot slip
+  past: its violation is the same ``EmailTaken`` a sequential duplicate gets;
+* an update locks the customer's row before reading it, so concurrent changes apply one after
+  the other and neither loses the other's work;
+* a group is locked ``FOR KEY SHARE`` while a customer joins it, so a concurrent delete of the
+  group waits, then moves the new member to General as well.
+
+Lock order, so that ordinary traffic does not deadlock: the store's row before customer rows.
+A create holds the store's row while its insert may wait for another transaction's change to
+the same email, so nobody may hold a customer row while waiting for the store's row: a delete
+locks the store's row first, and an update that turns out to need new ids starts again, taking
+it first (:class:`StoreLockNeeded`). On SQLite the one writer runs each transaction alone and
+the dialect's locks are empty.
+"""
+
+from __future__ import annotations
+
+from ecwid_customers.domain.clock import format_ecwid_time
+from ecwid_customers.domain.create import assign_ids, draft, new_ids_needed
+from ecwid_customers.domain.models import GENERAL_GROUP_ID, Customer, CustomerDraft, DeletedCustomer
+from ecwid_customers.domain.search import CustomerQuery, Page
+from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
+from ecwid_customers.storage.core import ids
+from ecwid_customers.storage.core.rows import (
+    CUSTOMER_COLUMNS,
+    CUSTOMER_INSERT,
+    CUSTOMERS,
+    GROUP_JOIN,
+    customer_from_row,
+    encode,
+)
+from ecwid_customers.storage.core.search import search_sql
+from ecwid_customers.storage.core.session import Duplicate, Session
+from ecwid_customers.storage.errors import CustomerNotFound, EmailTaken, GroupNotFound
+
+EMAIL_INDEX = "customers_by_email"
+
+_GET = f"SELECT {CUSTOMER_COLUMNS} FROM {CUSTOMERS} {GROUP_JOIN} WHERE c.store_id = ? AND c.id = ?"
+
+
+class StoreLockNeeded(Exception):
+    """An update turned out to need new ids after it had locked the customer: run it again,
+    taking the store's row first (see :func:`update`)."""
+
+
+def taken(error: Duplicate) -> Exception:
+    """What a broken unique index means: a taken email, or (any other index) a bug."""
+    return EmailTaken() if error.index == EMAIL_INDEX else error
+
+
+async def get(session: Session, store_id: int, customer_id: int) -> Customer | None:
+    row = await session.row(_GET, store_id, customer_id)
+    return customer_from_row(row) if row else None
+
+
+async def search_page(session: Session, store_id: int, query: CustomerQuery) -> CustomerPage:
+    sql = search_sql(store_id, query, session.dialect)
+    page = query.page
+    all_customers: int = (
+        await session.value("SELECT customer_count FROM stores WHERE id = ?", store_id) or 0
+    )
+    rows = await session.rows(
+        f"SELECT {CUSTOMER_COLUMNS} FROM {sql.source} {GROUP_JOIN} WHERE {sql.condition} "
+        f"ORDER BY {sql.order} LIMIT ? OFFSET ?",
+        *sql.all_params,
+        page.limit,
+        page.offset,
+    )
+    if not query.filters_anything:
+        total = all_customers
+    elif len(rows) < page.limit and (rows or page.offset == 0):
+        total = page.offset + len(rows)  # the page holds the last match: no count needed
+    else:
+        total = await session.value(
+            f"SELECT count(*) FROM {sql.source} WHERE {sql.condition}", *sql.all_params
+        )
+    items = [customer_from_row(row) for row in rows]
+    return CustomerPage(total=total, all_customers=all_customers, items=items)
+
+
+async def check_group(session: Session, store_id: int, group_id: int) -> None:
+    """``GroupNotFound`` unless the group exists; it then stays until this transaction ends."""
+    if group_id == GENERAL_GROUP_ID:
+        return
+    lock = session.dialect.for_key_share
+    found = await session.value(
+        f"SELECT 1 FROM customer_groups WHERE store_id = ? AND id = ?{lock}", store_id, group_id
+    )
+    if found is None:
+        raise GroupNotFound(group_id)
+
+
+async def lock_store(session: Session, store_id: int) -> bool:
+    """Take the store's row (what creates and id reservations lock); ``False`` if none."""
+    found = await session.value(
+        f"SELECT 1 FROM stores WHERE id = ?{session.dialect.for_no_key_update}", store_id
+    )
+    return found is not None
+
+
+async def create(session: Session, store_id: int, new: CustomerDraft, now: int) -> int:
+    customer = new.customer
+    await check_group(session, store_id, customer.customer_group_id)
+    contacts, addresses = new_ids_needed(customer)
+    customer_id, first_contact, first_address = await ids.reserve(
+        session, store_id, customers=1, contacts=contacts, addresses=addresses
+    )
+    numbered = assign_ids(
+        customer,
+        customer_id=customer_id,
+        first_contact_id=first_contact,
+        first_address_id=first_address,
+    )
+    document = session.dialect.document(encode(numbered))
+    values = (new.email_key, new.name_key, customer.customer_group_id, now, now)
+    try:
+        await session.run(
+            CUSTOMER_INSERT, store_id, customer_id, *values, new.password_hash, document
+        )
+    except Duplicate as error:
+        raise taken(error) from None
+    return customer_id
+
+
+async def update(
+    session: Session,
+    store_id: int,
+    customer_id: int,
+    change: CustomerChange,
+    now: int,
+    password_hash: str | None,
+    *,
+    store_locked_first: bool,
+) -> Customer:
+    """Lock the row, apply ``change`` to what it holds now, write the result.
+
+    New contacts or addresses need ids from the store's row, which must be locked before the
+    customer's (the order creates and deletes use). The first attempt does not lock it; when
+    the change turns out to need ids (and the engine locks rows) it raises
+    :class:`StoreLockNeeded` and the caller runs it again with ``store_locked_first``.
+    """
+    if store_locked_first and not await lock_store(session, store_id):
+        raise CustomerNotFound(customer_id)
+    locked = await session.value(
+        f"SELECT 1 FROM customers WHERE store_id = ? AND id = ?{session.dialect.for_update}",
+        store_id,
+        customer_id,
+    )
+    if locked is None:
+        raise CustomerNotFound(customer_id)
+    # Read after locking: a new statement sees the newest committed row, which is now ours.
+    current = await get(session, store_id, customer_id)
+    assert current is not None
+    changed = change(current)
+    contacts, addresses = new_ids_needed(changed)
+    if (contacts or addresses) and session.dialect.locks_rows and not store_locked_first:
+        raise StoreLockNeeded
+    if changed.customer_group_id != current.customer_group_id:
+        await check_group(session, store_id, changed.customer_group_id)
+    first_contact = first_address = 0
+    if contacts or addresses:
+        _, first_contact, first_address = await ids.reserve(
+            session, store_id, customers=0, contacts=contacts, addresses=addresses
+        )
+    numbered = assign_ids(
+        changed,
+        customer_id=customer_id,
+        first_contact_id=first_contact,
+        first_address_id=first_address,
+    )
+    keys = draft(numbered)
+    try:
+        await session.run(
+            "UPDATE customers SET email_key = ?, name_key = ?, group_id = ?, updated_at = ?, "
+            "password_hash = coalesce(?, password_hash), doc = ? WHERE store_id = ? AND id = ?",
+            keys.email_key,
+            keys.name_key,
+            numbered.customer_group_id,
+            now,
+            password_hash,
+            session.dialect.document(encode(numbered)),
+            store_id,
+            customer_id,
+        )
+    except Duplicate as error:
+        raise taken(error) from None
+    saved = await get(session, store_id, customer_id)
+    assert saved is not None
+    return saved
+
+
+async def delete(session: Session, store_id: int, customer_id: int, now: int) -> bool:
+    # The store's row first: a create holding it may be waiting on this customer's email.
+    if not await lock_store(session, store_id):
+        return False
+    deleted = await session.run(
+        "DELETE FROM customers WHERE store_id = ? AND id = ?", store_id, customer_id
+    )
+    if not deleted:
+        return False
+    await session.run(
+        "INSERT INTO deleted_customers (store_id, id, deleted_at) VALUES (?, ?, ?)",
+        store_id,
+        customer_id,
+        now,
+    )
+    await session.run(
+        "UPDATE stores SET customer_count = customer_count - 1 WHERE id = ?", store_id
+    )
+    return True
+
+
+async def deleted_page(
+    session: Session, store_id: int, since: int, until: int | None, page: Page
+) -> DeletedPage:
+    condition = "store_id = ? AND deleted_at >= ?"
+    params: list[object] = [store_id, since]
+    if until is not None:
+        condition += " AND deleted_at <= ?"
+        params.append(until)
+    total: int = await session.value(
+        f"SELECT count(*) FROM deleted_customers WHERE {condition}", *params
+    )
+    rows = await session.rows(
+        f"SELECT id, deleted_at FROM deleted_customers WHERE {condition} "
+        "ORDER BY deleted_at, id LIMIT ? OFFSET ?",
+        *params,
+        page.limit,
+        page.offset,
+    )
+    items = [DeletedCustomer(id=row[0], date=format_ecwid_time(row[1])) for row in rows]
+    return DeletedPage(total=total, items=items)

@@ -1,0 +1,61 @@
+"""Id blocks: every id comes from its store's counters in ``stores``.
+
+Ids therefore increase per store, start at 1 in every store (the same calls give the same ids,
+which tests rely on), and are never handed out twice, even after a delete (spec Q37). A write
+takes a block with one ``UPDATE ... RETURNING``: on PostgreSQL the row lock hands each block out
+once, in order, and a transaction that fails rolls its block back unused.
+"""
+
+from __future__ import annotations
+
+from ecwid_customers.domain.ids import MAX_ID
+from ecwid_customers.storage.base import NextIds
+from ecwid_customers.storage.core.session import Session
+from ecwid_customers.storage.errors import IdsExhausted, StoreNotFound
+
+_RESERVE = (
+    "UPDATE stores SET next_customer_id = next_customer_id + ?, "
+    "next_contact_id = next_contact_id + ?, next_address_id = next_address_id + ?, "
+    "customer_count = customer_count + ? "
+    "WHERE id = ? RETURNING next_customer_id - ?, next_contact_id - ?, next_address_id - ?"
+)
+
+
+async def reserve(
+    session: Session, store_id: int, *, customers: int, contacts: int, addresses: int
+) -> tuple[int, int, int]:
+    """Take blocks of ids (and count the new customers); the first id of each block."""
+    counts = (customers, contacts, addresses)
+    row = await session.row(_RESERVE, *counts, customers, store_id, *counts)
+    if row is None:
+        raise StoreNotFound(store_id)
+    first_customer: int = row[0]
+    if first_customer + customers - 1 > MAX_ID:
+        raise IdsExhausted(store_id)
+    return first_customer, row[1], row[2]
+
+
+async def next_group_id(session: Session, store_id: int) -> int:
+    group_id: int | None = await session.value(
+        "UPDATE stores SET next_group_id = next_group_id + 1 WHERE id = ? "
+        "RETURNING next_group_id - 1",
+        store_id,
+    )
+    if group_id is None:
+        raise StoreNotFound(store_id)
+    return group_id
+
+
+async def set_counters(session: Session, store_id: int, ids: NextIds, customer_count: int) -> bool:
+    """Set the store's counters outright (a reset, an import); ``False`` for no such store."""
+    changed = await session.run(
+        "UPDATE stores SET customer_count = ?, next_customer_id = ?, next_contact_id = ?, "
+        "next_address_id = ?, next_group_id = ? WHERE id = ?",
+        customer_count,
+        ids.customer,
+        ids.contact,
+        ids.address,
+        ids.group,
+        store_id,
+    )
+    return changed > 0

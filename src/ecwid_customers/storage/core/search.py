@@ -1,0 +1,127 @@
+"""A :class:`CustomerQuery` as SQL, built once for both engines from the dialect's fragments.
+
+Names and emails are matched the way each engine's text index answers (the dialect's
+``match_text``: SQLite's FTS5 trigram table, PostgreSQL's trigram GIN indexes), so substring
+search does not read every customer. Dates, groups and sort orders use the ``(store_id, ...)``
+b-tree indexes. Filters on other fields narrow what those leave, reading the JSON document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ecwid_customers.domain.search import CustomerQuery
+from ecwid_customers.storage.core.session import Dialect
+
+# Sort orders by their column; sorts over order history tie for everyone (no customer has
+# orders here), and ties go by id.
+_SORT_COLUMNS = {
+    "NAME": "c.name_key",
+    "EMAIL": "c.email_key",
+    "REGISTERED_DATE": "c.registered_at",
+    "UPDATED_DATE": "c.updated_at",
+}
+
+_ADDRESSES = "shippingAddresses"
+
+
+@dataclass
+class SearchSql:
+    """``SELECT ... FROM {source} WHERE {condition} ORDER BY {order}``; the parameters of
+    ``source`` come before those of ``condition``."""
+
+    source: str = "customers c"
+    source_params: list[object] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+    order: str = ""
+    # Whether a filter narrows the rows enough that its index, not the sort order's, should
+    # drive the query (SQLite's planner cannot tell without statistics).
+    selective: bool = False
+
+    @property
+    def condition(self) -> str:
+        return " AND ".join(self.clauses)
+
+    @property
+    def all_params(self) -> list[object]:
+        return [*self.source_params, *self.params]
+
+    def add(self, clause: str, *values: object) -> None:
+        self.clauses.append(clause)
+        self.params.extend(values)
+
+
+def _any_address(d: Dialect, test: str) -> str:
+    """True where some shipping address passes ``test`` (written over the alias ``a``)."""
+    return f"EXISTS (SELECT 1 FROM {d.elements(_ADDRESSES, 'a')} WHERE {test})"
+
+
+def _text_filters(d: Dialect, sql: SearchSql, query: CustomerQuery) -> None:
+    if query.keyword is not None:
+        d.match_text(sql, ("name_key", "email_key"), query.keyword)
+    if query.name is not None:
+        d.match_text(sql, ("name_key",), query.name)
+    if query.email is not None:
+        if query.exact_email:
+            sql.add("c.email_key = ?", query.email)
+            sql.selective = True
+        else:
+            d.match_text(sql, ("email_key",), query.email)
+
+
+def _document_filters(d: Dialect, sql: SearchSql, query: CustomerQuery) -> None:
+    # Both sides are folded by the engine, so a stored value always matches itself.
+    for key, wanted in query.exact_fields:
+        sql.add(f"{d.fold(d.doc_value(key))} = {d.fold('?')}", wanted)
+    for key, flag in query.flag_fields:
+        sql.add(d.doc_flag(key), flag)  # a missing value matches neither true nor false
+    for key, term in query.address_substrings:
+        value = d.fold(d.element_value("a", key))
+        sql.add(_any_address(d, d.contains(value, d.fold("?"))), term)
+    if query.state_or_province_code is not None:
+        state = d.fold(d.element_value("a", "stateOrProvinceCode"))
+        sql.add(_any_address(d, f"{state} = {d.fold('?')}"), query.state_or_province_code)
+    if query.country_codes is not None:
+        marks = ", ".join("?" * len(query.country_codes))
+        country = d.element_value("a", "countryCode")
+        sql.add(_any_address(d, f"{country} IN ({marks})"), *query.country_codes)
+    if query.phone is not None:
+        # A phone anywhere: billing, any shipping address, any PHONE contact.
+        needle = d.fold("?")
+        billing = d.contains(d.fold(d.doc_value("billingPerson.phone")), needle)
+        shipping = _any_address(d, d.contains(d.fold(d.element_value("a", "phone")), needle))
+        contact = d.contains(d.fold(d.element_value("k", "contact")), needle)
+        contacts = (
+            f"EXISTS (SELECT 1 FROM {d.elements('contacts', 'k')} "
+            f"WHERE {d.element_value('k', 'type')} = 'PHONE' AND {contact})"
+        )
+        sql.add(f"({billing} OR {shipping} OR {contacts})", *[query.phone] * 3)
+
+
+def search_sql(store_id: int, query: CustomerQuery, dialect: Dialect) -> SearchSql:
+    """The statement parts for ``query`` within one store."""
+    sql = SearchSql()
+    sql.add("c.store_id = ?", store_id)
+    if not query.no_order_history_matches:
+        sql.add("1 = 0")
+    _text_filters(dialect, sql, query)
+    if query.group_ids is not None:
+        sql.add(f"c.group_id IN ({', '.join('?' * len(query.group_ids))})", *query.group_ids)
+        sql.selective = True
+    date_sort = query.sort_by.startswith(("REGISTERED", "UPDATED"))
+    for column, bound, operator in (
+        ("registered_at", query.created_from, ">="),
+        ("registered_at", query.created_to, "<="),
+        ("updated_at", query.updated_from, ">="),
+        ("updated_at", query.updated_to, "<="),
+    ):
+        if bound is not None:
+            sql.add(f"c.{column} {operator} ?", bound)
+            sql.selective = sql.selective or not date_sort
+    _document_filters(dialect, sql, query)
+    name, _, direction = query.sort_by.rpartition("_")
+    sorted_by = _SORT_COLUMNS.get(name)
+    terms = [(sorted_by, direction)] if sorted_by is not None else []
+    sql.order = dialect.order_by([*terms, ("c.id", direction)], sql)
+    return sql

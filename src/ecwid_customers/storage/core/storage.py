@@ -1,0 +1,211 @@
+"""The storage interface, implemented once over an engine.
+
+Each method says what kind of database work it is (a short read, a long read, a snapshot, a
+write) and hands the engine the core function that does it; the engine supplies the session,
+the transaction and, on PostgreSQL, the retries.
+"""
+
+from __future__ import annotations
+
+from ecwid_customers.domain.models import (
+    Customer,
+    CustomerDraft,
+    CustomerGroup,
+    ExtraFieldDefinition,
+    Store,
+)
+from ecwid_customers.domain.search import CustomerQuery, Page
+from ecwid_customers.domain.tokens import TokenKind
+from ecwid_customers.storage.base import (
+    Access,
+    CustomerChange,
+    CustomerPage,
+    DeletedPage,
+    ExtraFieldChange,
+    GroupPage,
+    StoreDump,
+    StoreSummary,
+    TokenInfo,
+)
+from ecwid_customers.storage.core import catalog, customers, stores
+from ecwid_customers.storage.core.rows import split_list
+from ecwid_customers.storage.core.session import Engine
+
+
+class SqlStorage:
+    """A :class:`~ecwid_customers.storage.base.Storage` on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # Parsed store languages and token scopes by their stored text: a handful of distinct
+        # values serve every request, so parse each once.
+        self._lists: dict[str, tuple[str, ...]] = {}
+
+    async def open(self) -> None:
+        await self.engine.open()
+
+    async def close(self) -> None:
+        await self.engine.close()
+
+    def _list(self, text: str) -> tuple[str, ...]:
+        parsed = self._lists.get(text)
+        if parsed is None:
+            parsed = self._lists[text] = split_list(text)
+        return parsed
+
+    # -- per request -----------------------------------------------------------------------
+
+    async def access(self, store_id: int, token_hash: bytes | None) -> Access:
+        return await self.engine.read(lambda s: stores.access(s, store_id, token_hash, self._list))
+
+    async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
+        return await self.engine.write(lambda s: customers.create(s, store_id, draft, now))
+
+    async def get_customer(self, store_id: int, customer_id: int) -> Customer | None:
+        return await self.engine.read(lambda s: customers.get(s, store_id, customer_id))
+
+    async def search_customers(self, store_id: int, query: CustomerQuery) -> CustomerPage:
+        return await self.engine.read_long(lambda s: customers.search_page(s, store_id, query))
+
+    async def update_customer(
+        self,
+        store_id: int,
+        customer_id: int,
+        change: CustomerChange,
+        *,
+        now: int,
+        password_hash: str | None = None,
+    ) -> Customer:
+        async def attempt(store_locked_first: bool) -> Customer:
+            return await self.engine.write(
+                lambda s: customers.update(
+                    s,
+                    store_id,
+                    customer_id,
+                    change,
+                    now,
+                    password_hash,
+                    store_locked_first=store_locked_first,
+                )
+            )
+
+        try:
+            return await attempt(False)
+        except customers.StoreLockNeeded:
+            # New contacts or addresses need ids: again, with the store's row locked first.
+            return await attempt(True)
+
+    async def delete_customer(self, store_id: int, customer_id: int, *, now: int) -> bool:
+        return await self.engine.write(lambda s: customers.delete(s, store_id, customer_id, now))
+
+    async def deleted_customers(
+        self, store_id: int, *, since: int, until: int | None, page: Page
+    ) -> DeletedPage:
+        return await self.engine.read_long(
+            lambda s: customers.deleted_page(s, store_id, since, until, page)
+        )
+
+    # -- customer groups -------------------------------------------------------------------
+
+    async def list_customer_groups(
+        self, store_id: int, *, keyword: str | None, ids: tuple[int, ...] | None, page: Page
+    ) -> GroupPage:
+        return await self.engine.read(lambda s: catalog.group_page(s, store_id, keyword, ids, page))
+
+    async def get_customer_group(self, store_id: int, group_id: int) -> CustomerGroup | None:
+        return await self.engine.read(lambda s: catalog.get_group(s, store_id, group_id))
+
+    async def create_customer_group(
+        self, store_id: int, *, name: str, external_reference_id: str | None = None
+    ) -> int:
+        return await self.engine.write(
+            lambda s: catalog.create_group(s, store_id, name, external_reference_id)
+        )
+
+    async def update_customer_group(
+        self,
+        store_id: int,
+        group_id: int,
+        *,
+        name: str | None,
+        external_reference_id: str | None,
+        now: int,
+    ) -> bool:
+        return await self.engine.write(
+            lambda s: catalog.update_group(s, store_id, group_id, name, external_reference_id, now)
+        )
+
+    async def delete_customer_group(self, store_id: int, group_id: int, *, now: int) -> bool:
+        return await self.engine.write(lambda s: catalog.delete_group(s, store_id, group_id, now))
+
+    # -- customer extra fields -------------------------------------------------------------
+
+    async def list_extra_fields(self, store_id: int) -> list[ExtraFieldDefinition]:
+        return await self.engine.read(lambda s: catalog.list_fields(s, store_id))
+
+    async def get_extra_field(self, store_id: int, key: str) -> ExtraFieldDefinition | None:
+        return await self.engine.read(lambda s: catalog.get_field(s, store_id, key))
+
+    async def create_extra_field(
+        self, store_id: int, definition: ExtraFieldDefinition, *, now: int
+    ) -> bool:
+        return await self.engine.write(lambda s: catalog.create_field(s, store_id, definition, now))
+
+    async def update_extra_field(self, store_id: int, key: str, change: ExtraFieldChange) -> bool:
+        return await self.engine.write(lambda s: catalog.update_field(s, store_id, key, change))
+
+    async def delete_extra_field(self, store_id: int, key: str) -> bool:
+        return await self.engine.write(lambda s: catalog.delete_field(s, store_id, key))
+
+    # -- administration --------------------------------------------------------------------
+
+    async def get_store(self, store_id: int) -> StoreSummary | None:
+        return await self.engine.read(lambda s: stores.get_store(s, store_id))
+
+    async def list_stores(self) -> list[StoreSummary]:
+        return await self.engine.read(stores.list_stores)
+
+    async def create_store(self, store: Store, *, now: int) -> None:
+        await self.engine.write(lambda s: stores.create_store(s, store, now))
+
+    async def set_store_suspended(self, store_id: int, suspended: bool) -> bool:
+        return await self.engine.write(
+            lambda s: stores.set_store_setting(s, store_id, "suspended", suspended)
+        )
+
+    async def set_store_rate_limit(self, store_id: int, limit: int | None) -> bool:
+        return await self.engine.write(
+            lambda s: stores.set_store_setting(s, store_id, "rate_limit", limit)
+        )
+
+    async def delete_store(self, store_id: int) -> bool:
+        return await self.engine.write(lambda s: stores.delete_store(s, store_id))
+
+    async def reset_store(self, store_id: int) -> bool:
+        return await self.engine.write(lambda s: stores.reset_store(s, store_id))
+
+    async def export_store(self, store_id: int) -> StoreDump | None:
+        return await self.engine.snapshot(lambda s: stores.export_store(s, store_id))
+
+    async def import_store(self, dump: StoreDump, *, now: int) -> None:
+        await self.engine.write(lambda s: stores.import_store(s, dump, now))
+
+    async def create_token(
+        self,
+        store_id: int,
+        *,
+        token_hash: bytes,
+        kind: TokenKind,
+        scopes: tuple[str, ...],
+        hint: str,
+        now: int,
+    ) -> TokenInfo:
+        return await self.engine.write(
+            lambda s: stores.create_token(s, store_id, token_hash, kind, scopes, hint, now)
+        )
+
+    async def list_tokens(self, store_id: int | None = None) -> list[TokenInfo]:
+        return await self.engine.read(lambda s: stores.list_tokens(s, store_id))
+
+    async def revoke_token(self, token_id: int, *, now: int) -> bool:
+        return await self.engine.write(lambda s: stores.revoke_token(s, token_id, now))

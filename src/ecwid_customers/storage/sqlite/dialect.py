@@ -1,0 +1,127 @@
+"""SQLite's side of the core: its SQL fragments, and a session over a ``sqlite3`` connection.
+
+Names and emails are matched through the ``customer_text`` FTS5 trigram index, so substring
+search does not read every customer: its matches drive the query (a CROSS JOIN fixes that
+order). SQLite's planner has no statistics to choose between a filter's index and the sort
+order's, so a query whose filter narrows the rows hides the sort index from it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ecwid_customers.storage.core.search import SearchSql
+from ecwid_customers.storage.core.session import Duplicate, Row
+
+_GLOB_SPECIAL = frozenset("*?[]")
+
+# SQLite names the columns of a broken unique index, not the index: which index is that.
+_UNIQUE_INDEXES = {
+    "customers.store_id, customers.email_key": "customers_by_email",
+    "tokens.store_id, tokens.token_hash": "tokens_by_hash",
+}
+
+
+def _indexable(term: str) -> bool:
+    """Whether the trigram index can answer for ``term``: three characters or more (shorter
+    non-ASCII terms find nothing in SQLite 3.40's index) and no glob characters."""
+    return len(term) >= 3 and _GLOB_SPECIAL.isdisjoint(term)
+
+
+class SQLiteDialect:
+    # One writer thread runs each write transaction alone: nothing to lock against.
+    for_update = for_no_key_update = for_key_share = ""
+    locks_rows = False
+
+    def document(self, encoded: bytes) -> object:
+        return encoded
+
+    def doc_value(self, key: str) -> str:
+        return f"json_extract(c.doc, '$.{key}')"
+
+    def doc_flag(self, key: str) -> str:
+        # JSON true and false read back as 1 and 0; a Python bool binds as the same.
+        return f"json_extract(c.doc, '$.{key}') = ?"
+
+    def elements(self, key: str, alias: str) -> str:
+        return f"json_each(c.doc, '$.{key}') {alias}"
+
+    def element_value(self, alias: str, key: str) -> str:
+        return f"json_extract({alias}.value, '$.{key}')"
+
+    def fold(self, expression: str) -> str:
+        # SQLite's lower() folds ASCII only; py_lower (connection.py) is Python's, as the
+        # stored keys are written.
+        return f"py_lower({expression})"
+
+    def contains(self, haystack: str, needle: str) -> str:
+        return f"instr({haystack}, {needle}) > 0"
+
+    def match_text(self, query: SearchSql, columns: tuple[str, ...], term: str) -> None:
+        if query.source != "customers c" or not _indexable(term):
+            # A second text filter, a short term, or one with glob characters (matched
+            # literally): checked on the rows the other filters leave.
+            tests = " OR ".join(self.contains(f"c.{column}", "?") for column in columns)
+            query.add(f"({tests})", *[term] * len(columns))
+            return
+        # The trigram index's matches drive the query: any one of the columns matching.
+        union = " UNION ".join(
+            f"SELECT rowid AS row_id FROM customer_text WHERE {column} GLOB ?" for column in columns
+        )
+        query.source = f"({union}) m CROSS JOIN customers c ON c.row_id = m.row_id"
+        query.source_params = [f"*{term}*"] * len(columns)
+        query.selective = True
+
+    def order_by(self, terms: Sequence[tuple[str, str]], query: SearchSql) -> str:
+        # "+column" hides the sort index from the planner, so the filter's index is used.
+        hide = "+" if query.selective else ""
+        return ", ".join(f"{hide}{column} {direction}" for column, direction in terms)
+
+
+SQLITE = SQLiteDialect()
+
+
+class SQLiteSession:
+    """Core statements on one connection; the caller owns the transaction."""
+
+    dialect = SQLITE
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def _execute(self, sql: str, args: Sequence[object]) -> sqlite3.Cursor:
+        try:
+            return self.connection.execute(sql, args)
+        except sqlite3.IntegrityError as error:
+            raise _duplicate(error) from None
+
+    async def rows(self, sql: str, *args: object) -> list[Row]:
+        return self._execute(sql, args).fetchall()
+
+    async def row(self, sql: str, *args: object) -> Row | None:
+        found: Row | None = self._execute(sql, args).fetchone()
+        return found
+
+    async def value(self, sql: str, *args: object) -> Any:
+        found = self._execute(sql, args).fetchone()
+        return None if found is None else found[0]
+
+    async def run(self, sql: str, *args: object) -> int:
+        return self._execute(sql, args).rowcount
+
+    async def run_many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        try:
+            self.connection.executemany(sql, rows)
+        except sqlite3.IntegrityError as error:
+            raise _duplicate(error) from None
+
+
+def _duplicate(error: sqlite3.IntegrityError) -> Exception:
+    message = str(error)
+    prefix = "UNIQUE constraint failed: "
+    if not message.startswith(prefix):
+        return error  # a check or foreign key: a bug, not a duplicate
+    columns = message[len(prefix) :]
+    return Duplicate(_UNIQUE_INDEXES.get(columns, columns))
