@@ -15,7 +15,7 @@ from ecwid_customers.domain.tokens import (
     token_kind,
 )
 from ecwid_customers.scopes import CUSTOMER_SCOPES
-from ecwid_customers.storage.base import Storage, TokenInfo
+from ecwid_customers.storage.base import NewToken, Storage, TokenInfo
 
 DEFAULT_STORE_ID = 1003
 DEFAULT_LANGUAGES = ("en",)
@@ -41,14 +41,8 @@ async def issue_token(
         kind = token_kind(token)
     else:
         token = generate_token(kind)
-    info = await storage.create_token(
-        store_id,
-        token_hash=hash_token(token),
-        kind=kind,
-        scopes=scopes,
-        hint=token_hint(token),
-        now=SystemClock().now(),
-    )
+    new = NewToken(token_hash=hash_token(token), kind=kind, scopes=scopes, hint=token_hint(token))
+    info = await storage.create_token(store_id, new, now=SystemClock().now())
     return IssuedToken(token=token, info=info)
 
 

@@ -11,7 +11,7 @@ from ecwid_customers.domain.inputs import CustomerInput
 from ecwid_customers.domain.models import CustomerDraft, Store
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.storage import open_storage
-from ecwid_customers.storage.base import Storage
+from ecwid_customers.storage.base import NewToken, Storage
 from ecwid_customers.storage.errors import (
     EmailTaken,
     GroupNotFound,
@@ -21,6 +21,13 @@ from ecwid_customers.storage.errors import (
 )
 
 STORE = Store(id=1003, languages=("en",))
+
+
+def reader_token(token_hash: bytes) -> NewToken:
+    """A secret token with ``read_customers``, as storage keeps it."""
+    return NewToken(token_hash=token_hash, kind="secret", scopes=("read_customers",), hint="h")
+
+
 NOW = 1_750_000_000
 
 
@@ -120,7 +127,7 @@ async def test_unknown_group_is_404_and_stores_nothing(backend: Storage) -> None
         await backend.create_customer(
             1003, new_customer("a@example.net", customer_group_id=4), now=NOW
         )
-    assert caught.value.group_id == 4
+    assert caught.value.id == 4
     assert (await backend.list_stores())[0].customers == 0
 
 
@@ -150,7 +157,9 @@ async def test_store_ids_are_unique(backend: Storage) -> None:
 async def test_access_resolves_store_then_token(backend: Storage) -> None:
     token_hash = hash_token("secret_abc")
     info = await backend.create_token(
-        1003, token_hash=token_hash, kind="secret", scopes=("read_customers",), hint="h", now=NOW
+        1003,
+        reader_token(token_hash),
+        now=NOW,
     )
     access = await backend.access(1003, token_hash)
     assert access.store == STORE
@@ -170,9 +179,11 @@ async def test_access_resolves_store_then_token(backend: Storage) -> None:
 async def test_token_for_unknown_store_is_refused(backend: Storage) -> None:
     with pytest.raises(StoreNotFound) as caught:
         await backend.create_token(
-            9, token_hash=b"x", kind="secret", scopes=("read_customers",), hint="h", now=NOW
+            9,
+            reader_token(b"x"),
+            now=NOW,
         )
-    assert caught.value.store_id == 9
+    assert caught.value.id == 9
 
 
 async def test_data_survives_reopening(engine: str, request: pytest.FixtureRequest) -> None:
@@ -205,7 +216,9 @@ async def test_get_store_is_the_listed_summary(backend: Storage) -> None:
     await backend.create_store(Store(id=2002, languages=("en", "fr"), suspended=True), now=NOW)
     await backend.create_customer(2002, new_customer("a@example.net"), now=NOW)
     await backend.create_token(
-        2002, token_hash=b"t", kind="secret", scopes=("read_customers",), hint="h", now=NOW
+        2002,
+        reader_token(b"t"),
+        now=NOW,
     )
     listed = {summary.store.id: summary for summary in await backend.list_stores()}
     for store_id in (1003, 2002):
@@ -217,8 +230,8 @@ async def test_get_store_is_the_listed_summary(backend: Storage) -> None:
 
 
 async def test_a_taken_token_value_is_refused(backend: Storage) -> None:
-    token = {"token_hash": b"t", "kind": "secret", "scopes": ("read_customers",), "hint": "h"}
-    await backend.create_token(1003, **token, now=NOW)  # type: ignore[arg-type]
+    token = reader_token(b"t")
+    await backend.create_token(1003, token, now=NOW)
     with pytest.raises(TokenExists):
-        await backend.create_token(1003, **token, now=NOW)  # type: ignore[arg-type]
+        await backend.create_token(1003, token, now=NOW)
     assert len(await backend.list_tokens(1003)) == 1

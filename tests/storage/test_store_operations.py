@@ -19,12 +19,19 @@ from ecwid_customers.domain.search import CustomerQuery
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.storage.base import (
     DumpedCustomer,
+    NewToken,
     NextIds,
     Storage,
     StoreDump,
     StoreSummary,
 )
 from ecwid_customers.storage.errors import EmailTaken
+
+
+def reader_token(token_hash: bytes) -> NewToken:
+    """A secret token with ``read_customers``, as storage keeps it."""
+    return NewToken(token_hash=token_hash, kind="secret", scopes=("read_customers",), hint="h")
+
 
 NOW = 1_750_000_000
 LEGACY = Store(id=1, languages=("en", "fr"), legacy_sign_in=True, rate_limit=30)
@@ -66,9 +73,10 @@ async def fill(storage: Storage, store: Store, token_hash: bytes) -> None:
     (one deleted) with contacts and addresses."""
     await storage.create_store(store, now=NOW)
     await storage.create_token(
-        store.id, token_hash=token_hash, kind="secret", scopes=("read_customers",), hint="h",
+        store.id,
+        reader_token(token_hash),
         now=NOW,
-    )  # fmt: skip
+    )
     vip = await storage.create_customer_group(store.id, name="VIP", external_reference_id="x")
     gone = await storage.create_customer_group(store.id, name="Gone")
     assert await storage.delete_customer_group(store.id, gone, now=NOW)

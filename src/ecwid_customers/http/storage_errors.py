@@ -15,9 +15,9 @@ def ecwid_error(error: storage.StorageError) -> errors.EcwidError:
     if isinstance(error, storage.EmailTaken):
         return errors.email_already_exists()
     if isinstance(error, storage.CustomerNotFound):
-        return errors.customer_not_found(error.customer_id)
+        return errors.customer_not_found(error.id)
     if isinstance(error, storage.GroupNotFound):
-        return errors.customer_group_not_found(error.group_id)
+        return errors.customer_group_not_found(error.id)
     if isinstance(error, storage.StoreNotFound):
         return errors.store_not_found()
     # A store out of ids, or (administration only) a store or token that already exists.

@@ -34,6 +34,22 @@ CustomerChange = Callable[[Customer], Customer]
 ExtraFieldChange = Callable[[ExtraFieldDefinition], ExtraFieldDefinition]
 
 
+class GroupChange(msgspec.Struct, frozen=True, kw_only=True):
+    """What a group update sets; ``None`` keeps the stored value."""
+
+    name: str | None = None
+    external_reference_id: str | None = None
+
+
+class NewToken(msgspec.Struct, frozen=True, kw_only=True):
+    """A token to store: only its hash, never its value."""
+
+    token_hash: bytes
+    kind: TokenKind
+    scopes: tuple[str, ...]
+    hint: str  # what listings show of it
+
+
 class StoreSummary(msgspec.Struct, frozen=True, kw_only=True):
     store: Store
     customers: int
@@ -174,13 +190,7 @@ class CustomerStorage(Protocol):
     ) -> int: ...
 
     async def update_customer_group(
-        self,
-        store_id: int,
-        group_id: int,
-        *,
-        name: str | None,
-        external_reference_id: str | None,
-        now: int,
+        self, store_id: int, group_id: int, change: GroupChange, *, now: int
     ) -> bool:
         """Rename (and so touch ``updated`` of every member); ``False`` for an unknown group."""
         ...
@@ -247,16 +257,7 @@ class AdminStorage(Protocol):
         ``EmailTaken`` when two customers share an email."""
         ...
 
-    async def create_token(
-        self,
-        store_id: int,
-        *,
-        token_hash: bytes,
-        kind: TokenKind,
-        scopes: tuple[str, ...],
-        hint: str,
-        now: int,
-    ) -> TokenInfo:
+    async def create_token(self, store_id: int, token: NewToken, *, now: int) -> TokenInfo:
         """Raises ``StoreNotFound`` for an unknown store, ``TokenExists`` when the store
         already has a token with this hash."""
         ...

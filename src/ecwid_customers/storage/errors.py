@@ -8,27 +8,11 @@ as they are.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class StorageError(Exception):
     """A request storage cannot carry out; nothing of it was written."""
-
-
-class StoreNotFound(StorageError):
-    def __init__(self, store_id: int) -> None:
-        super().__init__(f"store {store_id} does not exist")
-        self.store_id = store_id
-
-
-class CustomerNotFound(StorageError):
-    def __init__(self, customer_id: int) -> None:
-        super().__init__(f"customer {customer_id} does not exist")
-        self.customer_id = customer_id
-
-
-class GroupNotFound(StorageError):
-    def __init__(self, group_id: int) -> None:
-        super().__init__(f"customer group {group_id} does not exist")
-        self.group_id = group_id
 
 
 class EmailTaken(StorageError):
@@ -38,23 +22,34 @@ class EmailTaken(StorageError):
         super().__init__("another customer of the store has this email")
 
 
-class StoreExists(StorageError):
-    def __init__(self, store_id: int) -> None:
-        super().__init__(f"store {store_id} already exists")
-        self.store_id = store_id
+class _AboutOne(StorageError):
+    """A refusal about one store, customer or group, named by its id in ``id``."""
+
+    template: ClassVar[str] = "{id}"
+
+    def __init_subclass__(cls, *, template: str) -> None:
+        cls.template = template
+
+    def __init__(self, id: int) -> None:
+        super().__init__(self.template.format(id=id))
+        self.id = id
 
 
-class TokenExists(StorageError):
-    """The store already has a token with this value (a pinned value given twice)."""
-
-    def __init__(self, store_id: int) -> None:
-        super().__init__(f"store {store_id} already has this token")
-        self.store_id = store_id
+# A store of that id: there is none, or there is one already; a token value it already has;
+# no customer id left in it (2^31 - 1 handed out).
+class StoreNotFound(_AboutOne, template="store {id} does not exist"): ...
 
 
-class IdsExhausted(StorageError):
-    """The store has handed out every customer id there is (2^31 - 1 of them)."""
+class StoreExists(_AboutOne, template="store {id} already exists"): ...
 
-    def __init__(self, store_id: int) -> None:
-        super().__init__(f"store {store_id} has used every customer id")
-        self.store_id = store_id
+
+class TokenExists(_AboutOne, template="store {id} already has this token"): ...
+
+
+class IdsExhausted(_AboutOne, template="store {id} has used every customer id"): ...
+
+
+class CustomerNotFound(_AboutOne, template="customer {id} does not exist"): ...
+
+
+class GroupNotFound(_AboutOne, template="customer group {id} does not exist"): ...

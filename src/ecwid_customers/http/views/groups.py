@@ -17,6 +17,7 @@ from ecwid_customers.http.views.common import (
     path_id,
     render,
 )
+from ecwid_customers.storage.base import GroupChange
 
 _decode_group = msgspec.json.Decoder(CustomerGroupInput)
 
@@ -62,12 +63,9 @@ async def update_group(request: Request) -> Response:
     group_id = _group_id(request)
     sent = await request.json(_decode_group)
     name = changed_group_name(group_id, sent)
+    change = GroupChange(name=name, external_reference_id=sent.external_reference_id)
     changed = await request.storage.update_customer_group(
-        request.store_id,
-        group_id,
-        name=name,
-        external_reference_id=sent.external_reference_id,
-        now=request.clock.now(),
+        request.store_id, group_id, change, now=request.clock.now()
     )
     if not changed:
         raise errors.customer_group_not_found(group_id)

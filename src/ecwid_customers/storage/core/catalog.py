@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ecwid_customers.domain.models import GENERAL_GROUP, CustomerGroup, ExtraFieldDefinition
 from ecwid_customers.domain.search import Page
-from ecwid_customers.storage.base import ExtraFieldChange, GroupPage
+from ecwid_customers.storage.base import ExtraFieldChange, GroupChange, GroupPage
 from ecwid_customers.storage.core import ids
 from ecwid_customers.storage.core.rows import GROUP_COLUMNS, decode_field, encode, group_from_row
 from ecwid_customers.storage.core.session import Session
@@ -80,22 +80,15 @@ async def create_group(
 
 
 async def update_group(
-    session: Session,
-    store_id: int,
-    group_id: int,
-    name: str | None,
-    external_reference_id: str | None,
-    now: int,
+    session: Session, store_id: int, group_id: int, change: GroupChange, now: int
 ) -> bool:
+    name, reference = change.name, change.external_reference_id
+    key = name.lower() if name else None
     changed = await session.run(
         "UPDATE customer_groups SET name = coalesce(?, name), name_key = coalesce(?, name_key), "
         "external_reference_id = coalesce(?, external_reference_id) "
         "WHERE store_id = ? AND id = ?",
-        name,
-        name.lower() if name else None,
-        external_reference_id,
-        store_id,
-        group_id,
+        *(name, key, reference, store_id, group_id),
     )
     if not changed:
         return False

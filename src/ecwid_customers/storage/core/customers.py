@@ -23,7 +23,7 @@ the dialect's locks are empty.
 from __future__ import annotations
 
 from ecwid_customers.domain.clock import format_ecwid_time
-from ecwid_customers.domain.create import assign_ids, draft, new_ids_needed
+from ecwid_customers.domain.create import draft, new_ids_needed
 from ecwid_customers.domain.models import GENERAL_GROUP_ID, Customer, CustomerDraft, DeletedCustomer
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
@@ -106,20 +106,11 @@ async def lock_store(session: Session, store_id: int) -> bool:
 
 
 async def create(session: Session, store_id: int, new: CustomerDraft, now: int) -> int:
-    customer = new.customer
-    await check_group(session, store_id, customer.customer_group_id)
-    contacts, addresses = new_ids_needed(customer)
-    customer_id, first_contact, first_address = await ids.reserve(
-        session, store_id, customers=1, contacts=contacts, addresses=addresses
-    )
-    numbered = assign_ids(
-        customer,
-        customer_id=customer_id,
-        first_contact_id=first_contact,
-        first_address_id=first_address,
-    )
+    await check_group(session, store_id, new.customer.customer_group_id)
+    numbered = await ids.numbered(session, store_id, new.customer)
+    customer_id = numbered.id
     document = session.dialect.document(encode(numbered))
-    values = (new.email_key, new.name_key, customer.customer_group_id, now, now)
+    values = (new.email_key, new.name_key, numbered.customer_group_id, now, now)
     try:
         await session.run(
             CUSTOMER_INSERT, store_id, customer_id, *values, new.password_hash, document
@@ -159,22 +150,11 @@ async def update(
     current = await get(session, store_id, customer_id)
     assert current is not None
     changed = change(current)
-    contacts, addresses = new_ids_needed(changed)
-    if (contacts or addresses) and session.dialect.locks_rows and not store_locked_first:
+    if any(new_ids_needed(changed)) and session.dialect.locks_rows and not store_locked_first:
         raise StoreLockNeeded
     if changed.customer_group_id != current.customer_group_id:
         await check_group(session, store_id, changed.customer_group_id)
-    first_contact = first_address = 0
-    if contacts or addresses:
-        _, first_contact, first_address = await ids.reserve(
-            session, store_id, customers=0, contacts=contacts, addresses=addresses
-        )
-    numbered = assign_ids(
-        changed,
-        customer_id=customer_id,
-        first_contact_id=first_contact,
-        first_address_id=first_address,
-    )
+    numbered = await ids.numbered(session, store_id, changed, customer_id=customer_id)
     keys = draft(numbered)
     try:
         await session.run(

@@ -8,7 +8,9 @@ once, in order, and a transaction that fails rolls its block back unused.
 
 from __future__ import annotations
 
+from ecwid_customers.domain.create import assign_ids, new_ids_needed
 from ecwid_customers.domain.ids import MAX_ID
+from ecwid_customers.domain.models import Customer
 from ecwid_customers.storage.base import NextIds
 from ecwid_customers.storage.core.session import Session
 from ecwid_customers.storage.errors import IdsExhausted, StoreNotFound
@@ -33,6 +35,26 @@ async def reserve(
     if first_customer + customers - 1 > MAX_ID:
         raise IdsExhausted(store_id)
     return first_customer, row[1], row[2]
+
+
+async def numbered(
+    session: Session, store_id: int, customer: Customer, *, customer_id: int | None = None
+) -> Customer:
+    """``customer`` with ids for what is new in it: its new contacts and addresses, and
+    itself unless it has ``customer_id`` already (an update)."""
+    contacts, addresses = new_ids_needed(customer)
+    new = 1 if customer_id is None else 0
+    first = (customer_id or 0, 0, 0)
+    if new or contacts or addresses:
+        first = await reserve(
+            session, store_id, customers=new, contacts=contacts, addresses=addresses
+        )
+    return assign_ids(
+        customer,
+        customer_id=first[0] if customer_id is None else customer_id,
+        first_contact_id=first[1],
+        first_address_id=first[2],
+    )
 
 
 async def next_group_id(session: Session, store_id: int) -> int:

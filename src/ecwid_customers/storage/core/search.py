@@ -8,10 +8,9 @@ b-tree indexes. Filters on other fields narrow what those leave, reading the JSO
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ecwid_customers.domain.search import CustomerQuery
 from ecwid_customers.storage.core.session import Dialect
+from ecwid_customers.storage.core.sql import SearchSql
 
 # Sort orders by their column; sorts over order history tie for everyone (no customer has
 # orders here), and ties go by id.
@@ -25,31 +24,9 @@ _SORT_COLUMNS = {
 _ADDRESSES = "shippingAddresses"
 
 
-@dataclass
-class SearchSql:
-    """``SELECT ... FROM {source} WHERE {condition} ORDER BY {order}``; the parameters of
-    ``source`` come before those of ``condition``."""
-
-    source: str = "customers c"
-    source_params: list[object] = field(default_factory=list)
-    clauses: list[str] = field(default_factory=list)
-    params: list[object] = field(default_factory=list)
-    order: str = ""
-    # Whether a filter narrows the rows enough that its index, not the sort order's, should
-    # drive the query (SQLite's planner cannot tell without statistics).
-    selective: bool = False
-
-    @property
-    def condition(self) -> str:
-        return " AND ".join(self.clauses)
-
-    @property
-    def all_params(self) -> list[object]:
-        return [*self.source_params, *self.params]
-
-    def add(self, clause: str, *values: object) -> None:
-        self.clauses.append(clause)
-        self.params.extend(values)
+def _field(d: Dialect, alias: str, key: str) -> str:
+    """The value at ``key`` of an element of ``d.elements(..., alias)``."""
+    return d.json_text(f"{alias}.value", key)
 
 
 def _any_address(d: Dialect, test: str) -> str:
@@ -73,28 +50,29 @@ def _text_filters(d: Dialect, sql: SearchSql, query: CustomerQuery) -> None:
 def _document_filters(d: Dialect, sql: SearchSql, query: CustomerQuery) -> None:
     # Both sides are folded by the engine, so a stored value always matches itself.
     for key, wanted in query.exact_fields:
-        sql.add(f"{d.fold(d.doc_value(key))} = {d.fold('?')}", wanted)
+        sql.add(f"{d.fold(d.json_text('c.doc', key))} = {d.fold('?')}", wanted)
     for key, flag in query.flag_fields:
-        sql.add(d.doc_flag(key), flag)  # a missing value matches neither true nor false
+        # A missing value matches neither true nor false.
+        sql.add(f"{d.boolean(d.json_text('c.doc', key))} = ?", flag)
     for key, term in query.address_substrings:
-        value = d.fold(d.element_value("a", key))
+        value = d.fold(_field(d, "a", key))
         sql.add(_any_address(d, d.contains(value, d.fold("?"))), term)
     if query.state_or_province_code is not None:
-        state = d.fold(d.element_value("a", "stateOrProvinceCode"))
+        state = d.fold(_field(d, "a", "stateOrProvinceCode"))
         sql.add(_any_address(d, f"{state} = {d.fold('?')}"), query.state_or_province_code)
     if query.country_codes is not None:
         marks = ", ".join("?" * len(query.country_codes))
-        country = d.element_value("a", "countryCode")
+        country = _field(d, "a", "countryCode")
         sql.add(_any_address(d, f"{country} IN ({marks})"), *query.country_codes)
     if query.phone is not None:
         # A phone anywhere: billing, any shipping address, any PHONE contact.
         needle = d.fold("?")
-        billing = d.contains(d.fold(d.doc_value("billingPerson.phone")), needle)
-        shipping = _any_address(d, d.contains(d.fold(d.element_value("a", "phone")), needle))
-        contact = d.contains(d.fold(d.element_value("k", "contact")), needle)
+        billing = d.contains(d.fold(d.json_text("c.doc", "billingPerson.phone")), needle)
+        shipping = _any_address(d, d.contains(d.fold(_field(d, "a", "phone")), needle))
+        contact = d.contains(d.fold(_field(d, "k", "contact")), needle)
         contacts = (
             f"EXISTS (SELECT 1 FROM {d.elements('contacts', 'k')} "
-            f"WHERE {d.element_value('k', 'type')} = 'PHONE' AND {contact})"
+            f"WHERE {_field(d, 'k', 'type')} = 'PHONE' AND {contact})"
         )
         sql.add(f"({billing} OR {shipping} OR {contacts})", *[query.phone] * 3)
 

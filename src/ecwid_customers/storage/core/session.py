@@ -13,10 +13,9 @@ server, the SQLite one never suspends, so the same core code runs on SQLite's wr
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from ecwid_customers.storage.core.search import SearchSql
+from ecwid_customers.storage.core.sql import SearchSql
 
 T = TypeVar("T")
 
@@ -73,20 +72,18 @@ class Dialect(Protocol):
         """A JSON document (msgspec's bytes) as the engine's statement parameter."""
         ...
 
-    def doc_value(self, key: str) -> str:
-        """SQL for the text (or number, or boolean) at a top-level key of ``c.doc``."""
+    def json_text(self, document: str, path: str) -> str:
+        """SQL for the value at ``path`` (keys joined by dots) of a JSON ``document``: the
+        ``c.doc`` column, or ``alias.value`` of :meth:`elements`."""
         ...
 
-    def doc_flag(self, key: str) -> str:
-        """SQL comparing the boolean at a top-level key of ``c.doc`` with one parameter."""
+    def boolean(self, expression: str) -> str:
+        """A JSON value read by :meth:`json_text` as SQL's boolean (NULL when missing)."""
         ...
 
     def elements(self, key: str, alias: str) -> str:
-        """A FROM item: the elements of the array at ``key`` of ``c.doc``, as ``alias``."""
-        ...
-
-    def element_value(self, alias: str, key: str) -> str:
-        """SQL for the value at ``key`` of an element of :meth:`elements`."""
+        """A FROM item: the elements of the array at ``key`` of ``c.doc``, each one's JSON
+        ``alias.value``."""
         ...
 
     def fold(self, expression: str) -> str:

@@ -15,14 +15,15 @@ from ecwid_customers.domain.models import (
     Store,
 )
 from ecwid_customers.domain.search import CustomerQuery, Page
-from ecwid_customers.domain.tokens import TokenKind
 from ecwid_customers.storage.base import (
     Access,
     CustomerChange,
     CustomerPage,
     DeletedPage,
     ExtraFieldChange,
+    GroupChange,
     GroupPage,
+    NewToken,
     StoreDump,
     StoreSummary,
     TokenInfo,
@@ -123,16 +124,10 @@ class SqlStorage:
         )
 
     async def update_customer_group(
-        self,
-        store_id: int,
-        group_id: int,
-        *,
-        name: str | None,
-        external_reference_id: str | None,
-        now: int,
+        self, store_id: int, group_id: int, change: GroupChange, *, now: int
     ) -> bool:
         return await self.engine.write(
-            lambda s: catalog.update_group(s, store_id, group_id, name, external_reference_id, now)
+            lambda s: catalog.update_group(s, store_id, group_id, change, now)
         )
 
     async def delete_customer_group(self, store_id: int, group_id: int, *, now: int) -> bool:
@@ -190,19 +185,8 @@ class SqlStorage:
     async def import_store(self, dump: StoreDump, *, now: int) -> None:
         await self.engine.write(lambda s: stores.import_store(s, dump, now))
 
-    async def create_token(
-        self,
-        store_id: int,
-        *,
-        token_hash: bytes,
-        kind: TokenKind,
-        scopes: tuple[str, ...],
-        hint: str,
-        now: int,
-    ) -> TokenInfo:
-        return await self.engine.write(
-            lambda s: stores.create_token(s, store_id, token_hash, kind, scopes, hint, now)
-        )
+    async def create_token(self, store_id: int, token: NewToken, *, now: int) -> TokenInfo:
+        return await self.engine.write(lambda s: stores.create_token(s, store_id, token, now))
 
     async def list_tokens(self, store_id: int | None = None) -> list[TokenInfo]:
         return await self.engine.read(lambda s: stores.list_tokens(s, store_id))

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from ecwid_customers.domain.clock import format_ecwid_time, parse_ecwid_time
 from ecwid_customers.domain.models import DeletedCustomer, Store, TokenGrant
-from ecwid_customers.domain.tokens import TokenKind
 from ecwid_customers.storage.base import (
     Access,
     DumpedCustomer,
+    NewToken,
     NextIds,
     StoreDump,
     StoreSummary,
@@ -105,36 +105,24 @@ async def set_store_setting(session: Session, store_id: int, column: str, value:
     return changed > 0
 
 
-async def create_token(
-    session: Session,
-    store_id: int,
-    token_hash: bytes,
-    kind: TokenKind,
-    scopes: tuple[str, ...],
-    hint: str,
-    now: int,
-) -> TokenInfo:
+async def create_token(session: Session, store_id: int, token: NewToken, now: int) -> TokenInfo:
     if await session.value("SELECT 1 FROM stores WHERE id = ?", store_id) is None:
         raise StoreNotFound(store_id)
+    scopes = ",".join(token.scopes)
     try:
         token_id: int = await session.value(
             "INSERT INTO tokens (store_id, token_hash, kind, scopes, hint, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            store_id,
-            token_hash,
-            kind,
-            ",".join(scopes),
-            hint,
-            now,
+            *(store_id, token.token_hash, token.kind, scopes, token.hint, now),
         )
     except Duplicate:
         raise TokenExists(store_id) from None
     return TokenInfo(
         id=token_id,
         store_id=store_id,
-        kind=kind,
-        scopes=scopes,
-        hint=hint,
+        kind=token.kind,
+        scopes=token.scopes,
+        hint=token.hint,
         created_at=now,
         revoked_at=None,
     )

@@ -13,8 +13,8 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ecwid_customers.storage.core.search import SearchSql
 from ecwid_customers.storage.core.session import Duplicate, Row
+from ecwid_customers.storage.core.sql import SearchSql
 from ecwid_customers.storage.postgres import db
 
 
@@ -35,18 +35,16 @@ class PostgresDialect:
     def document(self, encoded: bytes) -> object:
         return encoded.decode()  # asyncpg passes jsonb as text
 
-    def doc_value(self, key: str) -> str:
-        *parents, last = key.split(".")
-        return "c.doc" + "".join(f"->'{parent}'" for parent in parents) + f"->>'{last}'"
+    def json_text(self, document: str, path: str) -> str:
+        # ->> reads the last key as text; -> the ones before it, as jsonb.
+        *parents, last = path.split(".")
+        return document + "".join(f"->'{key}'" for key in parents) + f"->>'{last}'"
 
-    def doc_flag(self, key: str) -> str:
-        return f"({self.doc_value(key)})::boolean = ?"
+    def boolean(self, expression: str) -> str:
+        return f"({expression})::boolean"
 
     def elements(self, key: str, alias: str) -> str:
         return f"jsonb_array_elements(c.doc->'{key}') {alias}(value)"
-
-    def element_value(self, alias: str, key: str) -> str:
-        return f"{alias}.value->>'{key}'"
 
     def fold(self, expression: str) -> str:
         return f"lower({expression})"

@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ecwid_customers.storage.core.search import SearchSql
 from ecwid_customers.storage.core.session import Duplicate, Row
+from ecwid_customers.storage.core.sql import SearchSql
 
 _GLOB_SPECIAL = frozenset("*?[]")
 
@@ -38,18 +38,15 @@ class SQLiteDialect:
     def document(self, encoded: bytes) -> object:
         return encoded
 
-    def doc_value(self, key: str) -> str:
-        return f"json_extract(c.doc, '$.{key}')"
+    def json_text(self, document: str, path: str) -> str:
+        return f"json_extract({document}, '$.{path}')"
 
-    def doc_flag(self, key: str) -> str:
-        # JSON true and false read back as 1 and 0; a Python bool binds as the same.
-        return f"json_extract(c.doc, '$.{key}') = ?"
+    def boolean(self, expression: str) -> str:
+        # JSON true and false read back as 1 and 0, and a Python bool binds as the same.
+        return expression
 
     def elements(self, key: str, alias: str) -> str:
         return f"json_each(c.doc, '$.{key}') {alias}"
-
-    def element_value(self, alias: str, key: str) -> str:
-        return f"json_extract({alias}.value, '$.{key}')"
 
     def fold(self, expression: str) -> str:
         # SQLite's lower() folds ASCII only; py_lower (connection.py) is Python's, as the
