@@ -21,9 +21,10 @@ $(VENV)/.test-deps: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-deps  ## start the server (extra options: make run ARGS="--port 9000")
 	$(BIN)/ecwid-customers serve $(ARGS)
 
-lint: $(VENV)/.test-deps
+lint: $(VENV)/.test-deps  ## ruff, and the import contracts of pyproject.toml (the layers)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.test-deps
 	$(BIN)/mypy
