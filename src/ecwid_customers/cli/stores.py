@@ -9,7 +9,7 @@ import click
 from ecwid_customers.cli.common import database_option, table, with_storage
 from ecwid_customers.control import fixtures
 from ecwid_customers.domain.clock import SystemClock
-from ecwid_customers.domain.ids import MAX_RATE_LIMIT
+from ecwid_customers.domain.ids import MAX_RATE_LIMIT, parse_id
 from ecwid_customers.domain.models import Store
 from ecwid_customers.errors import EcwidError
 from ecwid_customers.storage import Storage
@@ -151,17 +151,15 @@ def store_delete(database_url: str, store_id: int) -> None:
 def store_rate_limit(database_url: str, store_id: int, limit: str) -> None:
     """Set the store's rate limit: requests per minute per token, `off`, or `server` (follow
     `serve --rate-limit`)."""
-    value: int | None
-    if limit == "server":
-        value = None
-    elif limit == "off":
-        value = 0
-    elif limit.isascii() and limit.isdigit() and 0 < int(limit) <= MAX_RATE_LIMIT:
-        value = int(limit)
+    named: dict[str, int | None] = {"server": None, "off": 0}
+    if limit in named:
+        value = named[limit]
     else:
-        raise click.BadParameter(
-            f"a number from 1 to {MAX_RATE_LIMIT}, off or server", param_hint="PER_MINUTE"
-        )
+        value = parse_id(limit, MAX_RATE_LIMIT) or None  # 0 is spelled "off"
+        if value is None:
+            raise click.BadParameter(
+                f"a number from 1 to {MAX_RATE_LIMIT}, off or server", param_hint="PER_MINUTE"
+            )
     changed = with_storage(
         database_url, lambda storage: storage.set_store_rate_limit(store_id, value)
     )

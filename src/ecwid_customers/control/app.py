@@ -24,7 +24,7 @@ from ecwid_customers.domain.tokens import redact_query
 from ecwid_customers.http.app import EcwidApp, is_control_path, respond
 from ecwid_customers.http.asgi import Message, Receive, Scope, Send
 from ecwid_customers.http.hooks import NoAnswer
-from ecwid_customers.http.request import header
+from ecwid_customers.http.request import declared_length
 
 logger = logging.getLogger("ecwid_customers.control")
 
@@ -115,17 +115,12 @@ class KitApp:
                     query=redact_query(scope["query_string"].decode("latin-1")),
                     status=response.status if response is not None else 0,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    request_bytes=call.request_bytes or _declared_length(scope),
+                    # What it sent, or (answered before its body was read: a refused token,
+                    # a fault) what it announced.
+                    request_bytes=call.request_bytes or declared_length(scope) or 0,
                     response_bytes=len(response.body) if response is not None else 0,
                     error_code=response.error_code if response is not None else None,
                     fault_id=call.fault_id,
                 ),
             )
         return DROPPED if dropped else None
-
-
-def _declared_length(scope: Scope) -> int:
-    """The body size a client announced: what it sent, when the call was answered before its
-    body was read (a refused token, a fault)."""
-    declared = header(scope, b"content-length")
-    return int(declared) if declared is not None and declared.isdigit() else 0

@@ -12,6 +12,7 @@ import msgspec
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
 from ecwid_customers.domain.clock import Clock
+from ecwid_customers.domain.ids import is_digits
 from ecwid_customers.domain.models import TokenGrant
 from ecwid_customers.http.asgi import Receive, Scope
 from ecwid_customers.storage.base import Storage
@@ -61,10 +62,16 @@ def _decode_error(error: msgspec.DecodeError) -> errors.EcwidError:
     return errors.wrong_parameter(path, detail[:1].lower() + detail[1:])
 
 
+def declared_length(scope: Scope) -> int | None:
+    """The body size the client announced in ``Content-Length``, if it announced one."""
+    declared = header(scope, b"content-length")
+    return int(declared) if declared is not None and is_digits(declared) else None
+
+
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole request body; 400 as soon as it is known to exceed ``limit`` bytes."""
-    declared = header(scope, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    declared = declared_length(scope)
+    if declared is not None and declared > limit:
         raise errors.body_too_large(limit)
     chunks: list[bytes] = []
     size = 0
