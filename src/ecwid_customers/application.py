@@ -1,4 +1,5 @@
-"""The app a server runs: the API, with the test kit above it unless it is turned off."""
+"""The app a server runs: the API with its webhook dispatcher, and the test kit above it
+unless it is turned off."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from ecwid_customers.control.app import KitApp
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.base import Storage
+from ecwid_customers.webhooks.dispatcher import Dispatcher
 
 
 def build_app(
@@ -14,7 +16,18 @@ def build_app(
 ) -> EcwidApp | KitApp:
     """With the test kit when ``settings`` name an admin token; else the bare API, which runs
     no kit code at all (``serve --no-control``)."""
-    api = EcwidApp(storage, settings, clock)
+    settings = settings or Settings()
+    services = []
+    if settings.webhooks:
+        services.append(
+            Dispatcher(
+                storage,
+                retry_scale=settings.webhook_retry_scale,
+                concurrency=settings.webhook_concurrency,
+                per_endpoint=settings.webhook_endpoint_concurrency,
+            )
+        )
+    api = EcwidApp(storage, settings, clock, services)
     if not api.settings.admin_token:
         return api
     return KitApp(api, api.settings.admin_token)

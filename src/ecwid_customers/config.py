@@ -27,6 +27,17 @@ class Settings:
     admin_token: str | None = None
     # Calls remembered per store by the control plane's journal.
     journal_size: int = 500
+    # Webhooks (spec section 7): this server delivers what is queued (several processes may).
+    webhooks: bool = True
+    # Multiplies Ecwid's retry delays: 0.001 makes its 15 minutes 0.9 s, for tests.
+    webhook_retry_scale: float = 1.0
+    # Deliveries under way at once, overall and to one endpoint (scheme, host and port).
+    webhook_concurrency: int = 32
+    webhook_endpoint_concurrency: int = 4
+    # A customer.updated for each member of a renamed or deleted group (spec Q16: off).
+    webhook_member_events: bool = False
+    # How the personal-data request events are spelled (spec Q15): camel or snake.
+    webhook_gdpr_names: str = "camel"
 
 
 # An admin token pinned by hand still needs some secret after its prefix.

@@ -13,6 +13,7 @@ from ecwid_customers.cli.database import db
 from ecwid_customers.cli.serve import serve
 from ecwid_customers.cli.stores import store
 from ecwid_customers.cli.tokens import token
+from ecwid_customers.cli.webhooks import webhooks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,5 +26,5 @@ def main() -> None:
     """
 
 
-for command in (serve, store, token, db):
+for command in (serve, store, token, webhooks, db):
     main.add_command(command)

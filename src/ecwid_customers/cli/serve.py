@@ -77,6 +77,41 @@ from ecwid_customers.scopes import CUSTOMER_SCOPES
     metavar="CALLS",
     help="Calls the control plane's journal keeps per store (0: none).",
 )
+@click.option(
+    "--webhook-retry-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1000, min_open=True),
+    metavar="FACTOR",
+    help="Multiply Ecwid's webhook retry delays (15 min, 30 min, ... 24 h): 0.001 makes 15 "
+    "minutes 0.9 s, for tests.",
+)
+@click.option(
+    "--webhook-concurrency",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    metavar="N",
+    help="Webhook deliveries under way at once (at most 4 to one endpoint).",
+)
+@click.option(
+    "--webhook-member-events",
+    is_flag=True,
+    help="Renaming or deleting a customer group also sends customer.updated for each member.",
+)
+@click.option(
+    "--webhook-gdpr-names",
+    type=click.Choice(["camel", "snake"]),
+    default="camel",
+    show_default=True,
+    help="Spelling of the personal-data request events: customer.personalDataExportRequest "
+    "or customer.personal_data_export_request.",
+)
+@click.option(
+    "--no-webhooks",
+    is_flag=True,
+    help="Queue webhooks but do not deliver them from this process (another one does).",
+)
 @click.option("--access-log", is_flag=True, help="Log one line per request.")
 @click.option(
     "--log-level",
@@ -97,6 +132,11 @@ def serve(
     admin_token: str | None,
     no_control: bool,
     journal_size: int,
+    webhook_retry_scale: float,
+    webhook_concurrency: int,
+    webhook_member_events: bool,
+    webhook_gdpr_names: str,
+    no_webhooks: bool,
     access_log: bool,
     log_level: str,
 ) -> None:
@@ -111,6 +151,11 @@ def serve(
         head_timeout=head_timeout,
         admin_token=admin_token,
         journal_size=journal_size,
+        webhooks=not no_webhooks,
+        webhook_retry_scale=webhook_retry_scale,
+        webhook_concurrency=webhook_concurrency,
+        webhook_member_events=webhook_member_events,
+        webhook_gdpr_names=webhook_gdpr_names,
     )
     try:
         plan = plan_serving(database_url, wire, workers=workers, control=not no_control)

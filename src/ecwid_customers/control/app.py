@@ -74,7 +74,9 @@ class KitApp:
     def __init__(self, api: EcwidApp, admin_token: str) -> None:
         self.api = api
         self.kit = TestKit.create(api.clock, api.settings.journal_size)
-        self.plane = ControlPlane(api.storage, self.kit, admin_token, api.clock, ROUTES)
+        self.plane = ControlPlane(
+            api.storage, self.kit, admin_token, api.clock, ROUTES, api.settings
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         # None, as ASGI wants; DROPPED only when a fault rule drops the connection.

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from ecwid_customers import errors
+from ecwid_customers.config import Settings
 from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.domain.ids import parse_store_id
@@ -59,6 +60,10 @@ class ControlCall:
     @property
     def system(self) -> Clock:
         return self.plane.system
+
+    @property
+    def settings(self) -> Settings:
+        return self.plane.settings
 
     def number(self, name: str, what: str) -> int:
         """A number from the path: anything else names nothing there is (404)."""
@@ -114,10 +119,12 @@ class ControlPlane:
         admin_token: str,
         system: Clock,
         routes: Iterable[ControlRoute],
+        settings: Settings,
     ) -> None:
         self.storage = storage
         self.kit = kit
         self.system = system
+        self.settings = settings
         self._admin_token = admin_token.encode()
         self._router = Router(routes)
 

@@ -13,8 +13,8 @@ above it that takes part in calls through :class:`~ecwid_customers.http.hooks.Ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from ecwid_customers import errors
@@ -69,13 +69,27 @@ async def respond(
     return response
 
 
+class Service(Protocol):
+    """Background work that lives as long as the app (the webhook dispatcher)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class EcwidApp:
-    """``EcwidApp(storage)`` is an ASGI app. Its lifespan opens and closes ``storage``."""
+    """``EcwidApp(storage)`` is an ASGI app. Its lifespan opens and closes ``storage``, and
+    starts and stops ``services`` while storage is open."""
 
     def __init__(
-        self, storage: Storage, settings: Settings | None = None, clock: Clock | None = None
+        self,
+        storage: Storage,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+        services: Sequence[Service] = (),
     ) -> None:
         self.storage = storage
+        self.services = tuple(services)
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
         self.rate_limiter = RateLimiter()
@@ -95,12 +109,16 @@ class EcwidApp:
                 try:
                     await self.storage.open()
                     geo.warm_up()
+                    for service in self.services:
+                        await service.start()
                 except Exception as error:
                     logger.exception("could not start")
                     await send({"type": "lifespan.startup.failed", "message": str(error)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for service in reversed(self.services):
+                    await service.stop()
                 await self.storage.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -29,6 +29,7 @@ from ecwid_customers.domain.models import (
 )
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.domain.tokens import TokenKind
+from ecwid_customers.storage.outbox import TokenWebhook, WebhookStorage
 
 CustomerChange = Callable[[Customer], Customer]
 ExtraFieldChange = Callable[[ExtraFieldDefinition], ExtraFieldDefinition]
@@ -48,12 +49,14 @@ class NewToken(msgspec.Struct, frozen=True, kw_only=True):
     kind: TokenKind
     scopes: tuple[str, ...]
     hint: str  # what listings show of it
+    webhook: TokenWebhook | None = None  # where its app receives webhooks
 
 
 class StoreSummary(msgspec.Struct, frozen=True, kw_only=True):
     store: Store
     customers: int
     tokens: int
+    webhooks_paused: bool = False
 
 
 class TokenInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,6 +67,9 @@ class TokenInfo(msgspec.Struct, frozen=True, kw_only=True):
     hint: str
     created_at: int
     revoked_at: int | None
+    webhook_url: str | None = None
+    client_secret_hint: str | None = None  # the client secret itself is never shown again
+    webhook_events: tuple[str, ...] | None = None  # None: every event the scopes allow
 
 
 class Access(msgspec.Struct, frozen=True, kw_only=True):
@@ -186,16 +192,32 @@ class CustomerStorage(Protocol):
     async def get_customer_group(self, store_id: int, group_id: int) -> CustomerGroup | None: ...
 
     async def create_customer_group(
-        self, store_id: int, *, name: str, external_reference_id: str | None = None
-    ) -> int: ...
-
-    async def update_customer_group(
-        self, store_id: int, group_id: int, change: GroupChange, *, now: int
-    ) -> bool:
-        """Rename (and so touch ``updated`` of every member); ``False`` for an unknown group."""
+        self,
+        store_id: int,
+        *,
+        name: str,
+        external_reference_id: str | None = None,
+        now: int | None = None,
+    ) -> int:
+        """A new group; ``now`` (the store's time) dates its webhook event."""
         ...
 
-    async def delete_customer_group(self, store_id: int, group_id: int, *, now: int) -> bool:
+    async def update_customer_group(
+        self,
+        store_id: int,
+        group_id: int,
+        change: GroupChange,
+        *,
+        now: int,
+        member_events: bool = False,
+    ) -> bool:
+        """Rename (and so touch ``updated`` of every member); ``False`` for an unknown group.
+        ``member_events``: a ``customer.updated`` webhook for each member too (spec Q16)."""
+        ...
+
+    async def delete_customer_group(
+        self, store_id: int, group_id: int, *, now: int, member_events: bool = False
+    ) -> bool:
         """Delete; members move to General (0) and their ``updated`` is bumped."""
         ...
 
@@ -269,7 +291,7 @@ class AdminStorage(Protocol):
         ...
 
 
-class Storage(CustomerStorage, AdminStorage, Protocol):
+class Storage(CustomerStorage, AdminStorage, WebhookStorage, Protocol):
     """A database as the server uses it."""
 
     async def open(self) -> None:

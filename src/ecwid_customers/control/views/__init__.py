@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecwid_customers.control.plane import ControlRoute
-from ecwid_customers.control.views import stores, tools
+from ecwid_customers.control.views import stores, tools, webhooks
 
 ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute("GET", "", stores.overview),
@@ -20,6 +20,19 @@ ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute("POST", "stores/{storeId}/clock", tools.change_clock),
     ControlRoute("GET", "stores/{storeId}/journal", tools.journal),
     ControlRoute("DELETE", "stores/{storeId}/journal", tools.clear_journal),
+    ControlRoute("PUT", "stores/{storeId}/tokens/{tokenId}/webhook", webhooks.set_webhook),
+    ControlRoute("DELETE", "stores/{storeId}/tokens/{tokenId}/webhook", webhooks.remove_webhook),
+    ControlRoute("GET", "stores/{storeId}/webhooks", webhooks.list_deliveries),
+    ControlRoute("DELETE", "stores/{storeId}/webhooks", webhooks.clear_deliveries),
+    ControlRoute("POST", "stores/{storeId}/webhooks/pause", webhooks.pause),
+    ControlRoute("POST", "stores/{storeId}/webhooks/resume", webhooks.resume),
+    ControlRoute("POST", "stores/{storeId}/webhooks/fire", webhooks.fire),
+    ControlRoute("POST", "stores/{storeId}/webhooks/{deliveryId}/redeliver", webhooks.redeliver),
+    ControlRoute(
+        "POST",
+        "stores/{storeId}/customers/{customerId}/personal-data-request",
+        webhooks.personal_data_request,
+    ),
     ControlRoute("GET", "faults", tools.list_faults),
     ControlRoute("POST", "faults", tools.add_fault),
     ControlRoute("DELETE", "faults", tools.clear_faults),

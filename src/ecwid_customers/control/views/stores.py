@@ -18,6 +18,7 @@ from ecwid_customers.http.responses import Response, json_response
 from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
 from ecwid_customers.storage.base import StoreSummary
 from ecwid_customers.storage.errors import StoreExists, TokenExists
+from ecwid_customers.storage.outbox import TokenWebhook
 
 # Where throwaway stores get their ids when the caller names none: clear of small ids people
 # pick by hand, below 2^31 like Ecwid's.
@@ -31,11 +32,18 @@ class StoreSpec(fixtures.FixtureStore, kw_only=True):
     token: str | None = None  # pins the token's value (secret_... or public_...)
     frozen_at: str | int | None = None  # start the store's clock frozen at this time
     fixture: dict[str, Any] | None = None  # load this fixture into the new store
+    # Where the token's app receives webhooks (a URL and a client secret go together).
+    webhook_url: str | None = None
+    client_secret: str | None = None
+    webhook_events: list[str] | None = None  # None: every event the scopes allow
 
 
 class TokenSpec(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
     scopes: list[str] | None = None
     token: str | None = None
+    webhook_url: str | None = None
+    client_secret: str | None = None
+    webhook_events: list[str] | None = None
 
 
 # The store settings of a create-store body, by their JSON name.
@@ -54,15 +62,17 @@ def _given_settings(body: bytes) -> list[str]:
     return [field for key, field in _SETTING_NAMES.items() if key in sent]
 
 
-def _check_token_spec(spec: TokenSpec | StoreSpec) -> tuple[str, ...]:
-    """The scopes the token will have; ``CONTROL_BAD_REQUEST`` for unknown ones or a pinned
-    value that is no token."""
+def _check_token_spec(spec: TokenSpec | StoreSpec) -> tuple[tuple[str, ...], TokenWebhook | None]:
+    """The scopes and webhook the token will have; ``CONTROL_BAD_REQUEST`` for unknown
+    scopes or events, a pinned value that is no token, or a webhook that cannot be sent."""
     try:
         if spec.token is not None:
             check_token_format(spec.token)
-        return parse_scopes(",".join(spec.scopes)) if spec.scopes is not None else CUSTOMER_SCOPES
+        webhook = admin.token_webhook(spec.webhook_url, spec.client_secret, spec.webhook_events)
+        scopes = parse_scopes(",".join(spec.scopes)) if spec.scopes is not None else CUSTOMER_SCOPES
     except ValueError as error:
         raise errors.control_bad_request(str(error)) from None
+    return scopes, webhook
 
 
 def _store_view(summary: StoreSummary) -> dict[str, Any]:
@@ -80,9 +90,11 @@ def _store_view(summary: StoreSummary) -> dict[str, Any]:
 
 
 async def _issue(call: ControlCall, store_id: int, spec: TokenSpec | StoreSpec) -> str:
-    scopes = _check_token_spec(spec)
+    scopes, webhook = _check_token_spec(spec)
     try:
-        issued = await admin.issue_token(call.storage, store_id, scopes, token=spec.token)
+        issued = await admin.issue_token(
+            call.storage, store_id, scopes, token=spec.token, webhook=webhook
+        )
     except TokenExists:
         raise errors.control_conflict(f"store {store_id} already has that token") from None
     return issued.token

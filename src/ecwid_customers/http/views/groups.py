@@ -55,6 +55,7 @@ async def create_group(request: Request) -> Response:
         request.store_id,
         name=new_group_name(sent),
         external_reference_id=sent.external_reference_id,
+        now=request.clock.now(),
     )
     return json_response({"id": group_id})
 
@@ -65,7 +66,11 @@ async def update_group(request: Request) -> Response:
     name = changed_group_name(group_id, sent)
     change = GroupChange(name=name, external_reference_id=sent.external_reference_id)
     changed = await request.storage.update_customer_group(
-        request.store_id, group_id, change, now=request.clock.now()
+        request.store_id,
+        group_id,
+        change,
+        now=request.clock.now(),
+        member_events=request.settings.webhook_member_events,
     )
     if not changed:
         raise errors.customer_group_not_found(group_id)
@@ -77,7 +82,10 @@ async def delete_group(request: Request) -> Response:
     if group_id == 0:
         raise errors.general_group_is_fixed()
     deleted = await request.storage.delete_customer_group(
-        request.store_id, group_id, now=request.clock.now()
+        request.store_id,
+        group_id,
+        now=request.clock.now(),
+        member_events=request.settings.webhook_member_events,
     )
     if not deleted:
         raise errors.customer_group_not_found(group_id)

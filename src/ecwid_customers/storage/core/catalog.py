@@ -102,6 +102,17 @@ async def update_group(
     return True
 
 
+async def members(session: Session, store_id: int, group_id: int) -> list[tuple[int, str]]:
+    """The id and email of every customer in the group."""
+    email = session.dialect.json_text("doc", "email")
+    rows = await session.rows(
+        f"SELECT id, {email} FROM customers WHERE store_id = ? AND group_id = ? ORDER BY id",
+        store_id,
+        group_id,
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
 async def delete_group(session: Session, store_id: int, group_id: int, now: int) -> bool:
     deleted = await session.run(
         "DELETE FROM customer_groups WHERE store_id = ? AND id = ?", store_id, group_id

@@ -176,15 +176,19 @@ async def update(
     return saved
 
 
-async def delete(session: Session, store_id: int, customer_id: int, now: int) -> bool:
+async def delete(session: Session, store_id: int, customer_id: int, now: int) -> str | None:
+    """Delete the customer; its email (for the webhook), or ``None`` when there was none."""
     # The store's row first: a create holding it may be waiting on this customer's email.
     if not await lock_store(session, store_id):
-        return False
-    deleted = await session.run(
-        "DELETE FROM customers WHERE store_id = ? AND id = ?", store_id, customer_id
+        return None
+    email = await session.value(
+        f"DELETE FROM customers WHERE store_id = ? AND id = ? "
+        f"RETURNING {session.dialect.json_text('doc', 'email')}",
+        store_id,
+        customer_id,
     )
-    if not deleted:
-        return False
+    if email is None:
+        return None
     await session.run(
         "INSERT INTO deleted_customers (store_id, id, deleted_at) VALUES (?, ?, ?)",
         store_id,
@@ -194,7 +198,7 @@ async def delete(session: Session, store_id: int, customer_id: int, now: int) ->
     await session.run(
         "UPDATE stores SET customer_count = customer_count - 1 WHERE id = ?", store_id
     )
-    return True
+    return str(email)
 
 
 async def deleted_page(

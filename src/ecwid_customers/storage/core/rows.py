@@ -22,6 +22,7 @@ from ecwid_customers.domain.models import (
     ExtraFieldDefinition,
     Store,
 )
+from ecwid_customers.domain.webhooks import secret_hint
 from ecwid_customers.storage.base import DumpedCustomer, TokenInfo
 from ecwid_customers.storage.core.session import Row
 
@@ -48,7 +49,9 @@ REPLACE_SETTINGS = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
     f"{name} = excluded.{name}" for name in STORE_SETTINGS.split(", ")
 )
 
-TOKEN_COLUMNS = "id, store_id, kind, scopes, hint, created_at, revoked_at"  # noqa: S105
+# The columns of a token row (their names, not secrets).
+_TOKEN_FIELDS = ("id", "store_id", "kind", "scopes", "hint", "created_at", "revoked_at")
+TOKEN_COLUMNS = ", ".join((*_TOKEN_FIELDS, "webhook_url", "client_secret", "webhook_events"))
 GROUP_COLUMNS = "id, name, external_reference_id"
 
 
@@ -103,6 +106,9 @@ def token_from_row(row: Row) -> TokenInfo:
         hint=row[4],
         created_at=row[5],
         revoked_at=row[6],
+        webhook_url=row[7],
+        client_secret_hint=secret_hint(row[8]) if row[8] is not None else None,
+        webhook_events=split_list(row[9]) if row[9] is not None else None,
     )
 
 

@@ -62,6 +62,8 @@ class Dialect(Protocol):
     for_update: str
     for_no_key_update: str
     for_key_share: str
+    # Claims rows of the alias ``d`` that no other transaction holds, passing over the rest.
+    for_update_skip_locked: str
 
     @property
     def locks_rows(self) -> bool:

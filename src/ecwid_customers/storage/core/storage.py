@@ -7,6 +7,10 @@ the transaction and, on PostgreSQL, the retries.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
 from ecwid_customers.domain.models import (
     Customer,
     CustomerDraft,
@@ -15,6 +19,17 @@ from ecwid_customers.domain.models import (
     Store,
 )
 from ecwid_customers.domain.search import CustomerQuery, Page
+from ecwid_customers.domain.webhooks import (
+    CUSTOMER_CREATED,
+    CUSTOMER_DELETED,
+    CUSTOMER_UPDATED,
+    GROUP_CREATED,
+    GROUP_DELETED,
+    GROUP_UPDATED,
+    WebhookEvent,
+    customer_event,
+    group_event,
+)
 from ecwid_customers.storage.base import (
     Access,
     CustomerChange,
@@ -28,12 +43,18 @@ from ecwid_customers.storage.base import (
     StoreSummary,
     TokenInfo,
 )
-from ecwid_customers.storage.core import catalog, customers, stores
+from ecwid_customers.storage.core import catalog, customers, outbox, stores
+from ecwid_customers.storage.core.outbox_methods import OutboxMethods
 from ecwid_customers.storage.core.rows import split_list
-from ecwid_customers.storage.core.session import Engine
+from ecwid_customers.storage.core.session import Engine, Session
+
+T = TypeVar("T")
+# Queues a webhook event in the transaction of the change that causes it.
+Emit = Callable[[WebhookEvent], Awaitable[None]]
+Change = Callable[[Session, Emit], Coroutine[Any, Any, T]]
 
 
-class SqlStorage:
+class SqlStorage(OutboxMethods):
     """A :class:`~ecwid_customers.storage.base.Storage` on one engine."""
 
     def __init__(self, engine: Engine) -> None:
@@ -41,12 +62,44 @@ class SqlStorage:
         # Parsed store languages and token scopes by their stored text: a handful of distinct
         # values serve every request, so parse each once.
         self._lists: dict[str, tuple[str, ...]] = {}
+        self._listeners: list[Callable[[], None]] = []
 
     async def open(self) -> None:
         await self.engine.open()
 
     async def close(self) -> None:
         await self.engine.close()
+
+    async def _change(self, store_id: int, now: int | None, work: Change[T]) -> T:
+        """A write that announces itself: ``work`` gets an ``emit`` that queues a webhook
+        event in the same transaction. Whoever listens (the dispatcher) is told once it has
+        committed with something queued."""
+        queued = 0
+        event_time = int(time.time()) if now is None else now
+
+        async def run(session: Session) -> T:
+            nonlocal queued
+            queued = 0  # a transaction run again starts over
+
+            async def emit(event: WebhookEvent) -> None:
+                nonlocal queued
+                queued += await outbox.queue(session, store_id, event, event_time, time.time())
+
+            return await work(session, emit)
+
+        result = await self.engine.write(run)
+        if queued:
+            self._queued()
+        return result
+
+    def _queued(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def on_delivery_queued(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the event loop) after a write of this process queued
+        deliveries, so they need not wait for the next poll."""
+        self._listeners.append(listener)
 
     def _list(self, text: str) -> tuple[str, ...]:
         parsed = self._lists.get(text)
@@ -60,7 +113,12 @@ class SqlStorage:
         return await self.engine.read(lambda s: stores.access(s, store_id, token_hash, self._list))
 
     async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
-        return await self.engine.write(lambda s: customers.create(s, store_id, draft, now))
+        async def work(s: Session, emit: Emit) -> int:
+            customer_id = await customers.create(s, store_id, draft, now)
+            await emit(customer_event(CUSTOMER_CREATED, customer_id, draft.customer.email))
+            return customer_id
+
+        return await self._change(store_id, now, work)
 
     async def get_customer(self, store_id: int, customer_id: int) -> Customer | None:
         return await self.engine.read(lambda s: customers.get(s, store_id, customer_id))
@@ -78,8 +136,8 @@ class SqlStorage:
         password_hash: str | None = None,
     ) -> Customer:
         async def attempt(store_locked_first: bool) -> Customer:
-            return await self.engine.write(
-                lambda s: customers.update(
+            async def work(s: Session, emit: Emit) -> Customer:
+                saved = await customers.update(
                     s,
                     store_id,
                     customer_id,
@@ -88,7 +146,10 @@ class SqlStorage:
                     password_hash,
                     store_locked_first=store_locked_first,
                 )
-            )
+                await emit(customer_event(CUSTOMER_UPDATED, customer_id, saved.email))
+                return saved
+
+            return await self._change(store_id, now, work)
 
         try:
             return await attempt(False)
@@ -97,7 +158,13 @@ class SqlStorage:
             return await attempt(True)
 
     async def delete_customer(self, store_id: int, customer_id: int, *, now: int) -> bool:
-        return await self.engine.write(lambda s: customers.delete(s, store_id, customer_id, now))
+        async def work(s: Session, emit: Emit) -> bool:
+            email = await customers.delete(s, store_id, customer_id, now)
+            if email is not None:
+                await emit(customer_event(CUSTOMER_DELETED, customer_id, email))
+            return email is not None
+
+        return await self._change(store_id, now, work)
 
     async def deleted_customers(
         self, store_id: int, *, since: int, until: int | None, page: Page
@@ -117,21 +184,53 @@ class SqlStorage:
         return await self.engine.read(lambda s: catalog.get_group(s, store_id, group_id))
 
     async def create_customer_group(
-        self, store_id: int, *, name: str, external_reference_id: str | None = None
+        self,
+        store_id: int,
+        *,
+        name: str,
+        external_reference_id: str | None = None,
+        now: int | None = None,
     ) -> int:
-        return await self.engine.write(
-            lambda s: catalog.create_group(s, store_id, name, external_reference_id)
-        )
+        async def work(s: Session, emit: Emit) -> int:
+            group_id = await catalog.create_group(s, store_id, name, external_reference_id)
+            await emit(group_event(GROUP_CREATED, group_id))
+            return group_id
+
+        return await self._change(store_id, now, work)
 
     async def update_customer_group(
-        self, store_id: int, group_id: int, change: GroupChange, *, now: int
+        self,
+        store_id: int,
+        group_id: int,
+        change: GroupChange,
+        *,
+        now: int,
+        member_events: bool = False,
     ) -> bool:
-        return await self.engine.write(
-            lambda s: catalog.update_group(s, store_id, group_id, change, now)
-        )
+        async def work(s: Session, emit: Emit) -> bool:
+            if not await catalog.update_group(s, store_id, group_id, change, now):
+                return False
+            await emit(group_event(GROUP_UPDATED, group_id))
+            if member_events:
+                for member, email in await catalog.members(s, store_id, group_id):
+                    await emit(customer_event(CUSTOMER_UPDATED, member, email))
+            return True
 
-    async def delete_customer_group(self, store_id: int, group_id: int, *, now: int) -> bool:
-        return await self.engine.write(lambda s: catalog.delete_group(s, store_id, group_id, now))
+        return await self._change(store_id, now, work)
+
+    async def delete_customer_group(
+        self, store_id: int, group_id: int, *, now: int, member_events: bool = False
+    ) -> bool:
+        async def work(s: Session, emit: Emit) -> bool:
+            moved = await catalog.members(s, store_id, group_id) if member_events else []
+            if not await catalog.delete_group(s, store_id, group_id, now):
+                return False
+            await emit(group_event(GROUP_DELETED, group_id))
+            for member, email in moved:
+                await emit(customer_event(CUSTOMER_UPDATED, member, email))
+            return True
+
+        return await self._change(store_id, now, work)
 
     # -- customer extra fields -------------------------------------------------------------
 

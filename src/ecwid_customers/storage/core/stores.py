@@ -21,7 +21,7 @@ from ecwid_customers.storage.base import (
     StoreSummary,
     TokenInfo,
 )
-from ecwid_customers.storage.core import catalog, ids
+from ecwid_customers.storage.core import catalog, ids, outbox
 from ecwid_customers.storage.core.customers import taken
 from ecwid_customers.storage.core.rows import (
     CUSTOMER_COLUMNS,
@@ -47,7 +47,13 @@ from ecwid_customers.storage.core.session import Duplicate, Row, Session
 from ecwid_customers.storage.errors import StoreExists, StoreNotFound, TokenExists
 
 # Every table holding a store's content.
-_CONTENT_TABLES = ("customers", "deleted_customers", "customer_groups", "extra_fields")
+_CONTENT_TABLES = (
+    "customers",
+    "deleted_customers",
+    "customer_groups",
+    "extra_fields",
+    "webhook_deliveries",  # and their attempts, with them
+)
 
 _ACCESS = (
     f"SELECT {STORE_SETTINGS}, t.kind, t.scopes FROM stores s "
@@ -56,8 +62,8 @@ _ACCESS = (
 )
 _SUMMARIES = (
     f"SELECT {STORE_SETTINGS}, s.id, s.customer_count, "
-    "(SELECT count(*) FROM tokens t WHERE t.store_id = s.id AND t.revoked_at IS NULL) "
-    "FROM stores s"
+    "(SELECT count(*) FROM tokens t WHERE t.store_id = s.id AND t.revoked_at IS NULL), "
+    "s.webhooks_paused FROM stores s"
 )
 
 # Parses a comma-separated list, remembering the few distinct values that serve every request.
@@ -79,7 +85,7 @@ async def access(
 
 def _summary(row: Row) -> StoreSummary:
     store = store_from_row(row[5], row, split_list(row[0]))
-    return StoreSummary(store=store, customers=row[6], tokens=row[7])
+    return StoreSummary(store=store, customers=row[6], tokens=row[7], webhooks_paused=bool(row[8]))
 
 
 async def get_store(session: Session, store_id: int) -> StoreSummary | None:
@@ -117,15 +123,11 @@ async def create_token(session: Session, store_id: int, token: NewToken, now: in
         )
     except Duplicate:
         raise TokenExists(store_id) from None
-    return TokenInfo(
-        id=token_id,
-        store_id=store_id,
-        kind=token.kind,
-        scopes=token.scopes,
-        hint=token.hint,
-        created_at=now,
-        revoked_at=None,
-    )
+    if token.webhook is not None:
+        await outbox.set_token_webhook(session, token_id, token.webhook)
+    row = await session.row(f"SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?", token_id)
+    assert row is not None
+    return token_from_row(row)
 
 
 async def list_tokens(session: Session, store_id: int | None) -> list[TokenInfo]:
@@ -140,6 +142,8 @@ async def revoke_token(session: Session, token_id: int, now: int) -> bool:
     revoked = await session.run(
         "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, token_id
     )
+    if revoked:
+        await outbox.cancel_for_token(session, token_id)  # retries already queued included
     return revoked == 1
 
 

@@ -30,6 +30,7 @@ class PostgresDialect:
     for_update = " FOR UPDATE"
     for_no_key_update = " FOR NO KEY UPDATE"
     for_key_share = " FOR KEY SHARE"
+    for_update_skip_locked = " FOR UPDATE OF d SKIP LOCKED"
     locks_rows = True
 
     def document(self, encoded: bytes) -> object:

@@ -32,7 +32,7 @@ def _indexable(term: str) -> bool:
 
 class SQLiteDialect:
     # One writer thread runs each write transaction alone: nothing to lock against.
-    for_update = for_no_key_update = for_key_share = ""
+    for_update = for_no_key_update = for_key_share = for_update_skip_locked = ""
     locks_rows = False
 
     def document(self, encoded: bytes) -> object:

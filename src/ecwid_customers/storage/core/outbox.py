@@ -1,0 +1,266 @@
+"""The webhook outbox, for both engines: queueing events inside the change's transaction,
+claiming due deliveries, recording attempts, and what the control plane shows of them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from ecwid_customers.domain.webhooks import ACKNOWLEDGED, Signature, WebhookEvent
+from ecwid_customers.storage.core.session import Row, Session
+from ecwid_customers.storage.errors import StoreNotFound
+from ecwid_customers.storage.outbox import (
+    AttemptResult,
+    AttemptView,
+    DeliveryView,
+    DueDelivery,
+    TokenWebhook,
+)
+
+_decode_data = msgspec.json.Decoder(dict[str, str] | None).decode
+_encode = msgspec.json.Encoder().encode
+
+# Types spelled out: a parameter in a SELECT list has no column to take its type from.
+_QUEUE = (
+    "INSERT INTO webhook_deliveries (store_id, token_id, event_id, event_type, entity_id, "
+    "data, event_created, signature, queued_at, next_attempt_at) "
+    "SELECT t.store_id, t.id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), "
+    "CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), "
+    "CAST(? AS DOUBLE PRECISION) "
+    "FROM tokens t WHERE t.store_id = ? AND t.webhook_url IS NOT NULL AND t.revoked_at IS NULL"
+)
+
+_DELIVERY_COLUMNS = (
+    "d.id, d.store_id, d.token_id, d.event_id, d.event_type, d.entity_id, d.data, "
+    "d.event_created, d.signature"
+)
+
+
+def _listed(session: Session, column: str) -> str:
+    """SQL true where the comma-separated ``column`` holds the parameter given after it."""
+    return session.dialect.contains(f"',' || {column} || ','", "?")
+
+
+async def queue(
+    session: Session,
+    store_id: int,
+    event: WebhookEvent,
+    now: int,
+    wall: float,
+    *,
+    signature: Signature = "valid",
+    token_id: int | None = None,
+) -> int:
+    """Queue ``event`` for the store's live tokens that have a webhook, the scope and (when
+    they chose) the event; how many deliveries that made."""
+    data = None if event.data is None else _encode(event.data).decode()
+    values = (str(uuid.uuid4()), event.type, event.entity_id, data, now, signature, wall, wall)
+    conditions = [f"({_listed(session, 't.scopes')})"]
+    params: list[object] = [store_id, f",{event.scope},"]
+    if token_id is None:
+        conditions.append(f"(t.webhook_events IS NULL OR {_listed(session, 't.webhook_events')})")
+        params.append(f",{event.type},")
+    else:
+        conditions.append("t.id = ?")
+        params.append(token_id)
+    return await session.run(f"{_QUEUE} AND {' AND '.join(conditions)}", *values, *params)
+
+
+async def queue_checked(
+    session: Session,
+    store_id: int,
+    event: WebhookEvent,
+    now: int,
+    wall: float,
+    *,
+    signature: Signature,
+    token_id: int | None,
+) -> int:
+    """:func:`queue` for an event fired by hand: the store must exist."""
+    if await session.value("SELECT 1 FROM stores WHERE id = ?", store_id) is None:
+        raise StoreNotFound(store_id)
+    return await queue(session, store_id, event, now, wall, signature=signature, token_id=token_id)
+
+
+async def set_token_webhook(session: Session, token_id: int, webhook: TokenWebhook | None) -> bool:
+    url, secret, events = (None, None, None)
+    if webhook is not None:
+        url, secret = webhook.url, webhook.client_secret
+        events = None if webhook.events is None else ",".join(webhook.events)
+    changed = await session.run(
+        "UPDATE tokens SET webhook_url = ?, client_secret = ?, webhook_events = ? "
+        "WHERE id = ? AND revoked_at IS NULL",
+        *(url, secret, events, token_id),
+    )
+    if changed and webhook is None:
+        await cancel_for_token(session, token_id)
+    return changed > 0
+
+
+async def cancel_for_token(session: Session, token_id: int) -> None:
+    """A revoked token, or one without a webhook now, gets nothing more."""
+    await session.run(
+        "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL "
+        "WHERE token_id = ? AND state = 'pending'",
+        token_id,
+    )
+
+
+_DUE = (
+    "FROM webhook_deliveries d JOIN stores s ON s.id = d.store_id "
+    "JOIN tokens t ON t.id = d.token_id AND t.revoked_at IS NULL AND t.webhook_url IS NOT NULL "
+    "WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
+    "AND (d.claimed_until IS NULL OR d.claimed_until < ?) AND s.webhooks_paused = ?"
+)
+
+
+async def next_due(session: Session) -> float | None:
+    value = await session.value(
+        "SELECT min(d.next_attempt_at) FROM webhook_deliveries d "
+        "JOIN stores s ON s.id = d.store_id "
+        "WHERE d.state = 'pending' AND s.webhooks_paused = ?",
+        False,
+    )
+    return None if value is None else float(value)
+
+
+async def claim(
+    session: Session, now: float, limit: int, lease: float, owner: str
+) -> list[DueDelivery]:
+    skip_locked = session.dialect.for_update_skip_locked
+    ids = [
+        row[0]
+        for row in await session.rows(
+            f"SELECT d.id {_DUE} ORDER BY d.next_attempt_at LIMIT ?{skip_locked}",
+            *(now, now, False, limit),
+        )
+    ]
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    await session.run(
+        f"UPDATE webhook_deliveries SET claimed_until = ?, claimed_by = ? WHERE id IN ({marks})",
+        *(now + lease, owner, *ids),
+    )
+    rows = await session.rows(
+        f"SELECT {_DELIVERY_COLUMNS}, d.attempts, d.step, d.queued_at, t.webhook_url, "
+        "t.client_secret FROM webhook_deliveries d JOIN tokens t ON t.id = d.token_id "
+        f"WHERE d.id IN ({marks}) ORDER BY d.next_attempt_at",
+        *ids,
+    )
+    return [_due(row) for row in rows]
+
+
+def _due(row: Row) -> DueDelivery:
+    return DueDelivery(
+        id=row[0],
+        store_id=row[1],
+        token_id=row[2],
+        event_id=row[3],
+        event_type=row[4],
+        entity_id=row[5],
+        data=_decode_data(row[6]) if row[6] is not None else None,
+        event_created=row[7],
+        signature=row[8],
+        attempts=row[9],
+        step=row[10],
+        queued_at=row[11],
+        url=row[12],
+        client_secret=row[13],
+    )
+
+
+async def finish(
+    session: Session,
+    delivery: DueDelivery,
+    owner: str,
+    result: AttemptResult,
+    next_at: float | None,
+) -> None:
+    attempt = delivery.attempts + 1
+    state = "delivered" if result.delivered else ("pending" if next_at is not None else "failed")
+    # One conditional UPDATE: a revoke or a clear that got there first wins (PostgreSQL
+    # re-checks the condition once the row is free), and then nothing is recorded.
+    held = await session.run(
+        "UPDATE webhook_deliveries SET attempts = ?, step = step + 1, state = ?, "
+        "next_attempt_at = ?, claimed_until = NULL, claimed_by = NULL "
+        "WHERE id = ? AND claimed_by = ? AND state = 'pending'",
+        *(attempt, state, None if result.delivered else next_at, delivery.id, owner),
+    )
+    if not held:
+        return  # taken back meanwhile: cancelled, cleared, or the lease ran out
+    await session.run(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, latency_ms, "
+        "snippet) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        *(delivery.id, attempt, result.at, result.status, result.error, result.latency_ms),
+        result.snippet,
+    )
+
+
+async def list_for_store(session: Session, store_id: int, limit: int) -> list[DeliveryView]:
+    rows = await session.rows(
+        f"SELECT {_DELIVERY_COLUMNS}, d.state, d.attempts, d.next_attempt_at "
+        "FROM webhook_deliveries d WHERE d.store_id = ? ORDER BY d.id DESC LIMIT ?",
+        store_id,
+        limit,
+    )
+    if not rows:
+        return []
+    marks = ", ".join("?" * len(rows))
+    attempts: dict[int, list[AttemptView]] = {}
+    for a in await session.rows(
+        "SELECT delivery_id, attempt, at, status, error, latency_ms, snippet "
+        f"FROM webhook_attempts WHERE delivery_id IN ({marks}) ORDER BY delivery_id, attempt",
+        *(row[0] for row in rows),
+    ):
+        view = AttemptView(
+            attempt=a[1],
+            at=a[2],
+            status=a[3],
+            error=a[4],
+            latency_ms=a[5],
+            snippet=a[6],
+            delivered=a[3] in ACKNOWLEDGED,
+        )
+        attempts.setdefault(a[0], []).append(view)
+    return [
+        DeliveryView(
+            id=row[0],
+            store_id=row[1],
+            token_id=row[2],
+            event_id=row[3],
+            event_type=row[4],
+            entity_id=row[5],
+            data=_decode_data(row[6]) if row[6] is not None else None,
+            event_created=row[7],
+            signature=row[8],
+            state=row[9],
+            attempts=row[10],
+            next_attempt_at=row[11],
+            attempt_log=attempts.get(row[0], []),
+        )
+        for row in rows
+    ]
+
+
+async def redeliver(session: Session, store_id: int, delivery_id: int, now: float) -> bool:
+    changed = await session.run(
+        "UPDATE webhook_deliveries SET state = 'pending', step = 0, queued_at = ?, "
+        "next_attempt_at = ?, claimed_until = NULL, claimed_by = NULL "
+        "WHERE store_id = ? AND id = ? AND EXISTS (SELECT 1 FROM tokens t "
+        "WHERE t.id = webhook_deliveries.token_id AND t.revoked_at IS NULL "
+        "AND t.webhook_url IS NOT NULL)",
+        *(now, now, store_id, delivery_id),
+    )
+    return changed > 0
+
+
+async def clear(session: Session, store_id: int) -> int:
+    await session.run(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN "
+        "(SELECT id FROM webhook_deliveries WHERE store_id = ?)",
+        store_id,
+    )
+    return await session.run("DELETE FROM webhook_deliveries WHERE store_id = ?", store_id)
