@@ -6,7 +6,12 @@
   made through the control plane in a few milliseconds and deleted after the test, with
   helpers for faults, the request journal and the store's clock;
 - ``ecwid_store_factory`` (per test): the same with settings of your choosing (languages,
-  plan flags, scopes, a frozen clock, a fixture to load).
+  plan flags, scopes, a frozen clock, a fixture to load, the token's ``webhook_url``,
+  ``client_secret`` and ``webhook_events``);
+- ``ecwid_webhooks`` (per test): a webhook receiver on a free port that checks signatures and
+  lets a test ``wait_for("customer.created", entity_id=...)``; ``ecwid_webhook_store``: a new
+  store whose token's app receives its webhooks there. The session's server retries failed
+  webhooks on Ecwid's schedule scaled by 0.001 (15 minutes become 0.9 s).
 
 Under pytest-xdist every worker runs its own server, so tests in parallel never share state.
 The helpers speak the control plane's HTTP API (docs/testing.md) with the standard library:
@@ -33,8 +38,11 @@ from typing import Any
 import pytest
 
 from ecwid_customers.domain.tokens import new_admin_token
+from ecwid_customers.webhook_receiver import WebhookReceiver
 
 _START_TIMEOUT = 30.0
+# Ecwid retries a webhook after 15 minutes; a test has no 15 minutes (0.9 s here).
+WEBHOOK_RETRY_SCALE = 0.001
 
 
 # The server is on loopback: never send its admin token through an http_proxy from the
@@ -138,6 +146,38 @@ class EcwidStore:
         exported: dict[str, Any] = self.control.call("GET", f"/stores/{self.id}/export")
         return exported
 
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The store's webhook deliveries, newest first, each with its attempts."""
+        found = self.control.call("GET", f"/stores/{self.id}/webhooks")
+        items: list[dict[str, Any]] = found["items"]
+        return items
+
+    def fire(
+        self,
+        event_type: str,
+        entity_id: int,
+        data: dict[str, str] | None = None,
+        signature: str = "valid",
+    ) -> int:
+        """Send an event by hand, signed right, with a wrong key (``"invalid"``) or not at
+        all (``"missing"``); how many apps it was queued for."""
+        body = {"eventType": event_type, "entityId": entity_id, "signature": signature}
+        if data is not None:
+            body["data"] = data
+        queued: int = self.control.call("POST", f"/stores/{self.id}/webhooks/fire", body)["queued"]
+        return queued
+
+    def pause_webhooks(self) -> None:
+        self.control.call("POST", f"/stores/{self.id}/webhooks/pause")
+
+    def resume_webhooks(self) -> None:
+        self.control.call("POST", f"/stores/{self.id}/webhooks/resume")
+
+    def redeliver(self, delivery_id: int) -> None:
+        self.control.call("POST", f"/stores/{self.id}/webhooks/{delivery_id}/redeliver")
+
     def load(self, fixture: dict[str, Any]) -> None:
         """Replace the store's content with a fixture (the format ``export`` returns)."""
         fixture = {"format": "ecwid-customers/store-fixture@1", **fixture}
@@ -154,7 +194,8 @@ def _start(database: Path, log: Path) -> EcwidServer:
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "ecwid_customers", "serve", "--database",
-             f"sqlite:///{database}", "--port", "0", "--log-level", "warning"],
+             f"sqlite:///{database}", "--port", "0", "--log-level", "warning",
+             "--webhook-retry-scale", str(WEBHOOK_RETRY_SCALE)],
             stdout=out,
             stderr=subprocess.STDOUT,
             # Through the environment, not argv: other users of the machine can read argv.
@@ -219,3 +260,25 @@ def ecwid_store_factory(ecwid_server: EcwidServer) -> Iterator[StoreFactory]:
 def ecwid_store(ecwid_store_factory: StoreFactory) -> EcwidStore:
     """A new, empty store of the session's server and a token with every customer scope."""
     return ecwid_store_factory()
+
+
+@pytest.fixture
+def ecwid_webhooks() -> Iterator[WebhookReceiver]:
+    """A webhook receiver (a real HTTP endpoint on a free port) with a client secret of its
+    own; pass ``webhook_url=ecwid_webhooks.url, client_secret=ecwid_webhooks.client_secret``
+    to ``ecwid_store_factory``, or use ``ecwid_webhook_store``."""
+    receiver = WebhookReceiver().start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture
+def ecwid_webhook_store(
+    ecwid_store_factory: StoreFactory, ecwid_webhooks: WebhookReceiver
+) -> EcwidStore:
+    """A new store whose token's app receives every event at ``ecwid_webhooks``."""
+    return ecwid_store_factory(
+        webhook_url=ecwid_webhooks.url, client_secret=ecwid_webhooks.client_secret
+    )

@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 import jsonschema_rs
+import msgspec
 import pytest
 import schemathesis
 
+from ecwid_customers.domain.webhooks import EVENT_SCOPES, WebhookBody
 from ecwid_customers.http import openapi_tables
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.http.openapi import error_catalogue, openapi_document
@@ -300,3 +302,23 @@ async def test_the_documentation_is_read_only(
 async def test_other_paths_are_ecwids_404(docs_client: httpx.AsyncClient, path: str) -> None:
     response = await docs_client.get(path)
     assert_error(response, 404, "RESOURCE_NOT_FOUND")
+
+
+def test_the_webhooks_are_documented_with_the_body_the_server_sends() -> None:
+    document = openapi_document()
+    assert set(document["webhooks"]) == set(EVENT_SCOPES)
+    components = document["components"]
+    post = document["webhooks"]["customer.created"]["post"]
+    schema = post["requestBody"]["content"]["application/json; charset=UTF-8"]["schema"]
+    validator = jsonschema_rs.Draft202012Validator({**schema, "components": components})
+    body = WebhookBody(
+        event_id="3f6c1a52-8d0e-4b7c-9a61-2f4e5d6c7b8a",
+        event_created=1746522611,
+        store_id=1003,
+        entity_id=5,
+        event_type="customer.created",
+        data={"customerEmail": "ann@example.net"},
+    )
+    assert validator.is_valid(msgspec.to_builtins(body))
+    assert not validator.is_valid({**msgspec.to_builtins(body), "entityId": "5"})
+    assert [p["name"] for p in post["parameters"]] == ["eventtype", "X-Ecwid-Webhook-Signature"]

@@ -192,9 +192,9 @@ async def test_pause_holds_deliveries_and_clear_forgets_them(outbox: Storage) ->
     assert await outbox.set_webhooks_paused(1003, True)
     assert (await outbox.get_store(1003)).webhooks_paused  # type: ignore[union-attr]
     assert await claim_all(outbox) == []
-    assert await outbox.next_delivery_due() is None
     assert await outbox.set_webhooks_paused(1003, False)
     assert await outbox.next_delivery_due() is not None
+    assert len(await claim_all(outbox)) == 1
     assert await outbox.clear_deliveries(1003) == 1
     assert await outbox.list_deliveries(1003) == []
     assert not await outbox.set_webhooks_paused(4004, True)
@@ -234,3 +234,17 @@ async def test_the_customer_event_is_what_the_domain_builds(outbox: Storage) -> 
         event.data,
     )
     assert event.scope == READ_CUSTOMERS
+
+
+async def test_a_claim_passes_over_busy_apps_and_can_be_given_back(outbox: Storage) -> None:
+    busy, other = await subscribe(outbox), await subscribe(outbox, "http://127.0.0.1:9/o")
+    await create(outbox, "a@example.net")
+    found = await outbox.claim_deliveries(
+        now=WALL, limit=10, lease=30, owner="a", skip_tokens=(busy,)
+    )
+    assert [d.token_id for d in found] == [other]
+    await outbox.release_deliveries([found[0].id], "b")  # not b's to give back
+    assert [d.token_id for d in await claim_all(outbox, "c")] == [busy]  # a's stays a's
+    await outbox.release_deliveries([found[0].id], "a")
+    (again,) = await claim_all(outbox, "d")
+    assert again.id == found[0].id

@@ -16,6 +16,8 @@ TABLES = (
     "customers",
     "deleted_customers",
     "extra_fields",
+    "webhook_deliveries",
+    "webhook_attempts",
 )
 
 

@@ -83,7 +83,7 @@ class Receiver:
                 self.send_response(status)
                 if receiver.location and 300 <= status < 400:
                     self.send_header("Location", receiver.location)
-                answer = b'{"ok": true}'
+                answer = b'{"ok": true}' if status not in (204, 304) else b""  # no body there
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)

@@ -292,3 +292,18 @@ async def test_a_paused_store_keeps_its_deliveries_until_resumed(hooked: Hooked)
     assert hooked.receiver.received == []
     await hooked.storage.set_webhooks_paused(1003, False)
     await arrived(hooked.receiver, 1)
+
+
+async def test_a_backlog_for_a_slow_app_is_never_sent_twice(hooked: Hooked) -> None:
+    # Claims last a little over one attempt; a backlog waiting behind the app's four slots
+    # must not be claimed before it can start, or a second claim would send it again.
+    hooked.dispatcher.lease = 1.0
+    hooked.receiver.delay = 0.3
+    for n in range(20):
+        await hooked.api.create_ok({"email": f"c{n}@example.net"})
+    received = await arrived(hooked.receiver, 20, within=30)
+    await _wait_state(hooked, "delivered", within=30)
+    await asyncio.sleep(0.5)
+    ids = [got.json["eventId"] for got in hooked.receiver.received]
+    assert len(ids) == len(set(ids)) == 20, len(received)
+    assert all(d.attempts == 1 for d in await hooked.deliveries())

@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from ecwid_customers import __version__, errors
+from ecwid_customers.domain.webhooks import WebhookBody
 from ecwid_customers.http.openapi_tables import (
     BODY_RULES,
     EVERY_ROUTE,
@@ -30,6 +31,7 @@ from ecwid_customers.http.openapi_tables import (
     ErrorConstructor,
     Operation,
 )
+from ecwid_customers.http.openapi_webhooks import webhooks_section
 from ecwid_customers.http.routes import ROUTES, Route
 
 _REF = "#/components/schemas/{name}"
@@ -178,7 +180,9 @@ def openapi_document() -> dict[str, Any]:
     missing = [(r.method, r.path) for r in ROUTES if (r.method, r.path) not in OPERATIONS]
     if missing:
         raise LookupError(f"routes without an entry in OPERATIONS: {missing}")
-    outputs = sorted({operation.ok for operation in OPERATIONS.values()} | {Error}, key=str)
+    outputs = sorted(
+        {operation.ok for operation in OPERATIONS.values()} | {Error, WebhookBody}, key=str
+    )
     bodies = sorted({op.body for op in OPERATIONS.values() if op.body is not None}, key=str)
     out_refs, out_components = _schemas(outputs, closed=True)
     in_refs, in_components = _schemas(bodies, closed=False)
@@ -231,6 +235,7 @@ def openapi_document() -> dict[str, Any]:
         "tags": [{"name": name, "description": text} for name, text in TAGS.values()],
         "security": [{"bearerAuth": []}],
         "paths": paths,
+        "webhooks": webhooks_section(ref_of[WebhookBody]),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {

@@ -58,6 +58,7 @@ class AttemptResult(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
 
 class AttemptView(AttemptResult, frozen=True, kw_only=True):
     attempt: int
+    by: str  # the dispatcher (process id and a tag) that made it
 
 
 class DeliveryView(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
@@ -101,14 +102,24 @@ class WebhookStorage(Protocol):
         ...
 
     async def next_delivery_due(self) -> float | None:
-        """When the earliest pending delivery of an unpaused store is due (real time)."""
+        """When the earliest pending delivery is due (real time; a paused store's too)."""
         ...
 
     async def claim_deliveries(
-        self, *, now: float, limit: int, lease: float, owner: str
+        self,
+        *,
+        now: float,
+        limit: int,
+        lease: float,
+        owner: str,
+        skip_tokens: tuple[int, ...] = (),
     ) -> list[DueDelivery]:
-        """Up to ``limit`` deliveries due at ``now``, held for ``owner`` until ``now + lease``
-        (nobody else claims them meanwhile)."""
+        """Up to ``limit`` deliveries due at ``now`` (none to ``skip_tokens``), held for
+        ``owner`` until ``now + lease`` (nobody else claims them meanwhile)."""
+        ...
+
+    async def release_deliveries(self, ids: list[int], owner: str) -> None:
+        """Give back claims ``owner`` holds and will not use: due again for anyone."""
         ...
 
     async def finish_attempt(

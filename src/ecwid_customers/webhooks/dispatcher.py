@@ -3,7 +3,7 @@
 It claims due deliveries from storage for a lease (so that, with many processes on one
 PostgreSQL, each delivery is attempted by one of them at a time, and one a dead process held is
 taken up again when the lease runs out), posts them with bounded concurrency overall and per
-endpoint, and records every attempt. Pending deliveries wait in the database, not in memory:
+app (token), and records every attempt. Pending deliveries wait in the database, not in memory:
 the dispatcher holds at most ``concurrency`` of them. Nothing it does is on the API's request
 path; a slow or dead receiver holds only its own slots.
 
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlsplit
-
-import httpx
 
 from ecwid_customers.domain.webhooks import CONNECT_TIMEOUT, RESPONSE_TIMEOUT, next_attempt_offset
 from ecwid_customers.storage.base import Storage
@@ -47,7 +47,7 @@ class Dispatcher:
         *,
         retry_scale: float = 1.0,
         concurrency: int = 32,
-        per_endpoint: int = 4,
+        per_app: int = 4,
         clock: Callable[[], float] = time.time,
         connect_timeout: float = CONNECT_TIMEOUT,
         response_timeout: float = RESPONSE_TIMEOUT,
@@ -55,7 +55,7 @@ class Dispatcher:
         self.storage = storage
         self.retry_scale = retry_scale
         self.concurrency = concurrency
-        self.per_endpoint = per_endpoint
+        self.per_app = per_app
         self.clock = clock
         self.timeouts = (connect_timeout, response_timeout)
         # Longer than any attempt can take (each is cut off at the two timeouts).
@@ -64,13 +64,13 @@ class Dispatcher:
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._endpoints: dict[str, asyncio.Semaphore] = {}
+        self._busy: Counter[int] = Counter()  # attempts under way, by token (app)
         self._loop_task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._sender: sender.Sender | None = None
 
     async def start(self) -> None:
         connect, response = self.timeouts
-        self._client = sender.client(
+        self._sender = sender.Sender.open(
             self.concurrency, connect_timeout=connect, response_timeout=response
         )
         self.storage.on_delivery_queued(self.wake)
@@ -88,13 +88,15 @@ class Dispatcher:
             task.cancel()
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._sender is not None:
+            await self._sender.close()
+            self._sender = None
 
     def wake(self) -> None:
-        """Something was queued: look now rather than at the next poll."""
-        self._wake.set()
+        """Something was queued: look now rather than at the next poll (unless every slot is
+        taken: a finishing attempt looks then, and a burst of writes costs no lookups)."""
+        if len(self._in_flight) < self.concurrency:
+            self._wake.set()
 
     async def _run(self) -> None:
         while True:
@@ -112,7 +114,11 @@ class Dispatcher:
                     await self._wake.wait()
 
     async def _dispatch_due(self) -> float:
-        """Start what is due and there is room for; seconds to wait before looking again."""
+        """Start what is due and there is room for; seconds to wait before looking again.
+
+        Only what can start at once is claimed (a claim is good for one attempt's time): at
+        most ``per_app`` at a time, none for an app whose slots are all taken.
+        """
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             return POLL  # a finishing attempt wakes us sooner
@@ -120,28 +126,38 @@ class Dispatcher:
         due = await self.storage.next_delivery_due()
         if due is None or due > now:
             return POLL if due is None else max(0.005, min(POLL, due - now))
+        full = tuple(app for app, busy in self._busy.items() if busy >= self.per_app)
+        limit = min(free, self.per_app)
         claimed = await self.storage.claim_deliveries(
-            now=now, limit=free, lease=self.lease, owner=self.owner
+            now=now, limit=limit, lease=self.lease, owner=self.owner, skip_tokens=full
         )
+        surplus = []
         for delivery in claimed:
+            if self._busy[delivery.token_id] >= self.per_app:
+                surplus.append(delivery.id)
+                continue
+            self._busy[delivery.token_id] += 1
             task = asyncio.create_task(self._deliver(delivery), name=f"webhook-{delivery.id}")
             self._in_flight.add(task)
-            task.add_done_callback(self._finished)
-        return 0 if len(claimed) == free else POLL
+            task.add_done_callback(functools.partial(self._finished, delivery.token_id))
+        if surplus:
+            await self.storage.release_deliveries(surplus, self.owner)
+        # All it could take: there may be more. Nothing: what is due is paused, another
+        # process's or for a full app, so look again later, not at once.
+        return 0 if len(claimed) == limit and not surplus else POLL
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, token_id: int, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        self._busy[token_id] -= 1
+        if not self._busy[token_id]:
+            del self._busy[token_id]
         self._wake.set()
 
     async def _deliver(self, delivery: DueDelivery) -> None:
-        assert self._client is not None
+        assert self._sender is not None
         endpoint = _endpoint(delivery.url)
-        slots = self._endpoints.get(endpoint)
-        if slots is None:
-            slots = self._endpoints[endpoint] = asyncio.Semaphore(self.per_endpoint)
         try:
-            async with slots:
-                result = await sender.attempt(self._client, delivery)
+            result = await self._sender.attempt(delivery)
         except Exception as error:  # a bug here must not lose the delivery
             logger.exception("webhook delivery %s failed in the sender", delivery.id)
             result = AttemptResult(

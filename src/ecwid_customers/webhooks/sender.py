@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import httpx
+import aiohttp
 import msgspec
 
 from ecwid_customers.domain.webhooks import (
@@ -57,67 +58,73 @@ def request_parts(delivery: DueDelivery) -> tuple[str, bytes, dict[str, str]]:
     return delivery_url(delivery.url, delivery.event_type), _encode(body), headers
 
 
-def _why(error: Exception, timeouts: httpx.Timeout) -> str:
-    if isinstance(error, httpx.ConnectTimeout):
-        return f"no connection within {timeouts.connect:g} s"
-    if isinstance(error, httpx.ConnectError):
-        return f"could not connect: {error}" if str(error) else "could not connect"
-    if isinstance(error, (httpx.TimeoutException, TimeoutError)):
-        return f"no answer within {timeouts.read:g} s"
+def _why(error: BaseException, connect: float, response: float) -> str:
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        return f"no connection within {connect:g} s"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return f"could not connect: {error.os_error}" if error.os_error else "could not connect"
+    if isinstance(error, (aiohttp.SocketTimeoutError, TimeoutError)):
+        return f"no answer within {response:g} s"
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-async def attempt(client: httpx.AsyncClient, delivery: DueDelivery) -> AttemptResult:
-    """One POST of ``delivery`` with ``client`` (see :func:`client` for its settings)."""
-    timeouts = client.timeout
-    bound = (timeouts.connect or CONNECT_TIMEOUT) + (timeouts.read or RESPONSE_TIMEOUT)
-    url, body, headers = request_parts(delivery)
-    started_at = time.time()
-    started = time.perf_counter()
-    status: int | None = None
-    snippet: str | None = None
-    error: str | None = None
-    try:
-        # The whole exchange is bounded too: a receiver that trickles its answer a byte at a
-        # time never holds a delivery longer than the two timeouts.
-        async with asyncio.timeout(bound):
-            request = client.build_request("POST", url, content=body, headers=headers)
-            response = await client.send(request, stream=True, follow_redirects=False)
-            try:
-                status = response.status_code
-                taken = bytearray()
-                async for chunk in response.aiter_raw():
-                    taken += chunk
-                    if len(taken) >= SNIPPET_BYTES:
-                        break
-                snippet = bytes(taken[:SNIPPET_BYTES]).decode("utf-8", "replace") or None
-            finally:
-                await response.aclose()
-    except (httpx.HTTPError, TimeoutError, OSError) as failure:
-        error = _why(failure, timeouts)
-    latency = round((time.perf_counter() - started) * 1000, 3)
-    return AttemptResult(
-        at=started_at,
-        status=status,
-        error=error,
-        latency_ms=latency,
-        snippet=snippet,
-        delivered=status in ACKNOWLEDGED and error is None,
-    )
+@dataclass(frozen=True)
+class Sender:
+    """An HTTP client with Ecwid's timeouts (3 s to connect, 10 s for the answer), that
+    follows no redirect and takes no proxy from the environment (a receiver on localhost must
+    not go through one). Made inside the event loop that uses it."""
 
+    session: aiohttp.ClientSession
+    connect_timeout: float
+    response_timeout: float
 
-def client(
-    max_connections: int,
-    *,
-    connect_timeout: float = CONNECT_TIMEOUT,
-    response_timeout: float = RESPONSE_TIMEOUT,
-) -> httpx.AsyncClient:
-    """The dispatcher's HTTP client: Ecwid's timeouts (3 s to connect, 10 s for the answer),
-    no redirects, no proxies from the environment (a receiver on localhost must not go
-    through one)."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(response_timeout, connect=connect_timeout),
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=16),
-        follow_redirects=False,
-        trust_env=False,
-    )
+    @classmethod
+    def open(
+        cls,
+        max_connections: int,
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        response_timeout: float = RESPONSE_TIMEOUT,
+    ) -> Sender:
+        session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(
+                total=None, connect=connect_timeout, sock_read=response_timeout
+            ),
+            connector=aiohttp.TCPConnector(limit=max_connections),
+            trust_env=False,
+            auto_decompress=False,
+        )
+        return cls(session, connect_timeout, response_timeout)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def attempt(self, delivery: DueDelivery) -> AttemptResult:
+        """One POST of ``delivery``."""
+        url, body, headers = request_parts(delivery)
+        started_at = time.time()
+        started = time.perf_counter()
+        status: int | None = None
+        snippet: str | None = None
+        error: str | None = None
+        try:
+            # The whole exchange is bounded too: a receiver that trickles its answer a byte
+            # at a time never holds a delivery longer than the two timeouts.
+            async with (
+                asyncio.timeout(self.connect_timeout + self.response_timeout),
+                self.session.post(url, data=body, headers=headers, allow_redirects=False) as answer,
+            ):
+                status = answer.status
+                taken = await answer.content.read(SNIPPET_BYTES)
+                snippet = taken.decode("utf-8", "replace") or None
+        except (aiohttp.ClientError, TimeoutError, OSError) as failure:
+            error = _why(failure, self.connect_timeout, self.response_timeout)
+        latency = round((time.perf_counter() - started) * 1000, 3)
+        return AttemptResult(
+            at=started_at,
+            status=status,
+            error=error,
+            latency_ms=latency,
+            snippet=snippet,
+            delivered=status in ACKNOWLEDGED and error is None,
+        )

@@ -105,9 +105,13 @@ async def lock_store(session: Session, store_id: int) -> bool:
     return found is not None
 
 
-async def create(session: Session, store_id: int, new: CustomerDraft, now: int) -> int:
+async def create(
+    session: Session, store_id: int, new: CustomerDraft, now: int
+) -> tuple[int, str | None]:
+    """Number and insert the customer; its id, and the store's webhook subscriptions (read
+    with the id block, so announcing the create costs no query)."""
     await check_group(session, store_id, new.customer.customer_group_id)
-    numbered = await ids.numbered(session, store_id, new.customer)
+    numbered, subscriptions = await ids.numbered(session, store_id, new.customer)
     customer_id = numbered.id
     document = session.dialect.document(encode(numbered))
     values = (new.email_key, new.name_key, numbered.customer_group_id, now, now)
@@ -117,7 +121,7 @@ async def create(session: Session, store_id: int, new: CustomerDraft, now: int) 
         )
     except Duplicate as error:
         raise taken(error) from None
-    return customer_id
+    return customer_id, subscriptions
 
 
 async def update(
@@ -154,7 +158,7 @@ async def update(
         raise StoreLockNeeded
     if changed.customer_group_id != current.customer_group_id:
         await check_group(session, store_id, changed.customer_group_id)
-    numbered = await ids.numbered(session, store_id, changed, customer_id=customer_id)
+    numbered, _ = await ids.numbered(session, store_id, changed, customer_id=customer_id)
     keys = draft(numbered)
     try:
         await session.run(

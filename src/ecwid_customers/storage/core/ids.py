@@ -8,6 +8,8 @@ once, in order, and a transaction that fails rolls its block back unused.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ecwid_customers.domain.create import assign_ids, new_ids_needed
 from ecwid_customers.domain.ids import MAX_ID
 from ecwid_customers.domain.models import Customer
@@ -19,42 +21,56 @@ _RESERVE = (
     "UPDATE stores SET next_customer_id = next_customer_id + ?, "
     "next_contact_id = next_contact_id + ?, next_address_id = next_address_id + ?, "
     "customer_count = customer_count + ? "
-    "WHERE id = ? RETURNING next_customer_id - ?, next_contact_id - ?, next_address_id - ?"
+    "WHERE id = ? RETURNING next_customer_id - ?, next_contact_id - ?, next_address_id - ?, "
+    "webhook_subscriptions"
 )
+
+
+class Block(NamedTuple):
+    """The first id of each block taken, and (read on the way, from the same row) the
+    store's webhook subscriptions (see ``core/outbox.py``)."""
+
+    customer: int
+    contact: int
+    address: int
+    subscriptions: str
 
 
 async def reserve(
     session: Session, store_id: int, *, customers: int, contacts: int, addresses: int
-) -> tuple[int, int, int]:
-    """Take blocks of ids (and count the new customers); the first id of each block."""
+) -> Block:
+    """Take blocks of ids (and count the new customers)."""
     counts = (customers, contacts, addresses)
     row = await session.row(_RESERVE, *counts, customers, store_id, *counts)
     if row is None:
         raise StoreNotFound(store_id)
-    first_customer: int = row[0]
-    if first_customer + customers - 1 > MAX_ID:
+    block = Block(row[0], row[1], row[2], row[3])
+    if block.customer + customers - 1 > MAX_ID:
         raise IdsExhausted(store_id)
-    return first_customer, row[1], row[2]
+    return block
 
 
 async def numbered(
     session: Session, store_id: int, customer: Customer, *, customer_id: int | None = None
-) -> Customer:
+) -> tuple[Customer, str | None]:
     """``customer`` with ids for what is new in it: its new contacts and addresses, and
-    itself unless it has ``customer_id`` already (an update)."""
+    itself unless it has ``customer_id`` already (an update); and the store's count of
+    webhook subscriptions when a block was taken (``None`` when none was needed)."""
     contacts, addresses = new_ids_needed(customer)
     new = 1 if customer_id is None else 0
-    first = (customer_id or 0, 0, 0)
-    if new or contacts or addresses:
-        first = await reserve(
-            session, store_id, customers=new, contacts=contacts, addresses=addresses
+    if not (new or contacts or addresses):
+        unchanged = assign_ids(
+            customer, customer_id=customer_id or 0, first_contact_id=0, first_address_id=0
         )
-    return assign_ids(
+        return unchanged, None
+    block = await reserve(session, store_id, customers=new, contacts=contacts, addresses=addresses)
+    numbered = assign_ids(
         customer,
-        customer_id=first[0] if customer_id is None else customer_id,
-        first_contact_id=first[1],
-        first_address_id=first[2],
+        customer_id=block.customer if customer_id is None else customer_id,
+        first_contact_id=block.contact,
+        first_address_id=block.address,
     )
+    return numbered, block.subscriptions
 
 
 async def next_group_id(session: Session, store_id: int) -> int:

@@ -4,7 +4,9 @@ claiming due deliveries, recording attempts, and what the control plane shows of
 
 from __future__ import annotations
 
+import functools
 import uuid
+from typing import NamedTuple
 
 import msgspec
 
@@ -22,15 +24,36 @@ from ecwid_customers.storage.outbox import (
 _decode_data = msgspec.json.Decoder(dict[str, str] | None).decode
 _encode = msgspec.json.Encoder().encode
 
-# Types spelled out: a parameter in a SELECT list has no column to take its type from.
-_QUEUE = (
+_INSERT = (
     "INSERT INTO webhook_deliveries (store_id, token_id, event_id, event_type, entity_id, "
     "data, event_created, signature, queued_at, next_attempt_at) "
-    "SELECT t.store_id, t.id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), "
-    "CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), "
-    "CAST(? AS DOUBLE PRECISION) "
-    "FROM tokens t WHERE t.store_id = ? AND t.webhook_url IS NOT NULL AND t.revoked_at IS NULL"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+class Subscription(NamedTuple):
+    token_id: int
+    scopes: frozenset[str]
+    events: frozenset[str] | None  # None: every event the scopes allow
+
+
+# A store's subscriptions live in its row as ``id|scopes|events;...`` (events empty: all),
+# rewritten with every change of one of its tokens' webhook or life. A change reads them with
+# the row it locks anyway, so announcing it costs no query of the tokens.
+@functools.lru_cache(maxsize=1024)
+def parse_subscriptions(text: str) -> tuple[Subscription, ...]:
+    found = []
+    for entry in filter(None, text.split(";")):
+        token_id, scopes, events = entry.split("|")
+        found.append(
+            Subscription(
+                int(token_id),
+                frozenset(scopes.split(",")),
+                frozenset(events.split(",")) if events else None,
+            )
+        )
+    return tuple(found)
+
 
 _DELIVERY_COLUMNS = (
     "d.id, d.store_id, d.token_id, d.event_id, d.event_type, d.entity_id, d.data, "
@@ -38,9 +61,12 @@ _DELIVERY_COLUMNS = (
 )
 
 
-def _listed(session: Session, column: str) -> str:
-    """SQL true where the comma-separated ``column`` holds the parameter given after it."""
-    return session.dialect.contains(f"',' || {column} || ','", "?")
+def _receives(subscription: Subscription, event: WebhookEvent, token_id: int | None) -> bool:
+    if event.scope not in subscription.scopes:
+        return False
+    if token_id is not None:  # fired by hand at one token: its choice of events is set aside
+        return subscription.token_id == token_id
+    return subscription.events is None or event.type in subscription.events
 
 
 async def queue(
@@ -52,20 +78,31 @@ async def queue(
     *,
     signature: Signature = "valid",
     token_id: int | None = None,
+    subscriptions: str | None = None,
 ) -> int:
     """Queue ``event`` for the store's live tokens that have a webhook, the scope and (when
-    they chose) the event; how many deliveries that made."""
+    they chose) the event, or only ``token_id``; how many deliveries that made.
+    ``subscriptions``: the store's, when the caller read them already."""
+    if subscriptions is None:
+        subscriptions = await session.value(
+            "SELECT webhook_subscriptions FROM stores WHERE id = ?", store_id
+        )
+    if not subscriptions:
+        return 0  # the common case: nobody listens, and nothing need be written
+    receivers = [
+        subscription.token_id
+        for subscription in parse_subscriptions(subscriptions)
+        if _receives(subscription, event, token_id)
+    ]
+    if not receivers:
+        return 0
     data = None if event.data is None else _encode(event.data).decode()
     values = (str(uuid.uuid4()), event.type, event.entity_id, data, now, signature, wall, wall)
-    conditions = [f"({_listed(session, 't.scopes')})"]
-    params: list[object] = [store_id, f",{event.scope},"]
-    if token_id is None:
-        conditions.append(f"(t.webhook_events IS NULL OR {_listed(session, 't.webhook_events')})")
-        params.append(f",{event.type},")
+    if len(receivers) == 1:
+        await session.run(_INSERT, store_id, receivers[0], *values)
     else:
-        conditions.append("t.id = ?")
-        params.append(token_id)
-    return await session.run(f"{_QUEUE} AND {' AND '.join(conditions)}", *values, *params)
+        await session.run_many(_INSERT, [(store_id, receiver, *values) for receiver in receivers])
+    return len(receivers)
 
 
 async def queue_checked(
@@ -94,16 +131,34 @@ async def set_token_webhook(session: Session, token_id: int, webhook: TokenWebho
         "WHERE id = ? AND revoked_at IS NULL",
         *(url, secret, events, token_id),
     )
-    if changed and webhook is None:
+    if not changed:
+        return False
+    if webhook is None:
         await cancel_for_token(session, token_id)
-    return changed > 0
+    await refresh_subscriptions(session, token_id)
+    return True
+
+
+async def refresh_subscriptions(session: Session, token_id: int) -> None:
+    """Rewrite the subscriptions of the token's store (after any change of a token's webhook
+    or life), from its live tokens with a webhook."""
+    store_id = await session.value("SELECT store_id FROM tokens WHERE id = ?", token_id)
+    rows = await session.rows(
+        "SELECT id, scopes, webhook_events FROM tokens WHERE store_id = ? "
+        "AND webhook_url IS NOT NULL AND revoked_at IS NULL ORDER BY id",
+        store_id,
+    )
+    text = ";".join(f"{row[0]}|{row[1]}|{row[2] or ''}" for row in rows)
+    await session.run("UPDATE stores SET webhook_subscriptions = ? WHERE id = ?", text, store_id)
 
 
 async def cancel_for_token(session: Session, token_id: int) -> None:
     """A revoked token, or one without a webhook now, gets nothing more."""
     await session.run(
         "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL "
-        "WHERE token_id = ? AND state = 'pending'",
+        "WHERE store_id = (SELECT store_id FROM tokens WHERE id = ?) AND token_id = ? "
+        "AND state = 'pending'",
+        token_id,
         token_id,
     )
 
@@ -117,24 +172,31 @@ _DUE = (
 
 
 async def next_due(session: Session) -> float | None:
+    """The earliest attempt due, paused stores' included: the first entry of the due index,
+    however many wait (a claim passes over the paused ones)."""
     value = await session.value(
-        "SELECT min(d.next_attempt_at) FROM webhook_deliveries d "
-        "JOIN stores s ON s.id = d.store_id "
-        "WHERE d.state = 'pending' AND s.webhooks_paused = ?",
-        False,
+        "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'"
     )
     return None if value is None else float(value)
 
 
 async def claim(
-    session: Session, now: float, limit: int, lease: float, owner: str
+    session: Session,
+    now: float,
+    limit: int,
+    lease: float,
+    owner: str,
+    skip_tokens: tuple[int, ...] = (),
 ) -> list[DueDelivery]:
     skip_locked = session.dialect.for_update_skip_locked
+    skipping = (
+        f" AND d.token_id NOT IN ({', '.join('?' * len(skip_tokens))})" if skip_tokens else ""
+    )
     ids = [
         row[0]
         for row in await session.rows(
-            f"SELECT d.id {_DUE} ORDER BY d.next_attempt_at LIMIT ?{skip_locked}",
-            *(now, now, False, limit),
+            f"SELECT d.id {_DUE}{skipping} ORDER BY d.next_attempt_at LIMIT ?{skip_locked}",
+            *(now, now, False, *skip_tokens, limit),
         )
     ]
     if not ids:
@@ -151,6 +213,16 @@ async def claim(
         *ids,
     )
     return [_due(row) for row in rows]
+
+
+async def release(session: Session, ids: list[int], owner: str) -> None:
+    marks = ", ".join("?" * len(ids))
+    await session.run(
+        "UPDATE webhook_deliveries SET claimed_until = NULL, claimed_by = NULL "
+        f"WHERE id IN ({marks}) AND claimed_by = ?",
+        *ids,
+        owner,
+    )
 
 
 def _due(row: Row) -> DueDelivery:
@@ -193,9 +265,9 @@ async def finish(
         return  # taken back meanwhile: cancelled, cleared, or the lease ran out
     await session.run(
         "INSERT INTO webhook_attempts (delivery_id, attempt, at, status, error, latency_ms, "
-        "snippet) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "snippet, by_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         *(delivery.id, attempt, result.at, result.status, result.error, result.latency_ms),
-        result.snippet,
+        *(result.snippet, owner),
     )
 
 
@@ -211,7 +283,7 @@ async def list_for_store(session: Session, store_id: int, limit: int) -> list[De
     marks = ", ".join("?" * len(rows))
     attempts: dict[int, list[AttemptView]] = {}
     for a in await session.rows(
-        "SELECT delivery_id, attempt, at, status, error, latency_ms, snippet "
+        "SELECT delivery_id, attempt, at, status, error, latency_ms, snippet, by_owner "
         f"FROM webhook_attempts WHERE delivery_id IN ({marks}) ORDER BY delivery_id, attempt",
         *(row[0] for row in rows),
     ):
@@ -223,6 +295,7 @@ async def list_for_store(session: Session, store_id: int, limit: int) -> list[De
             latency_ms=a[5],
             snippet=a[6],
             delivered=a[3] in ACKNOWLEDGED,
+            by=a[7],
         )
         attempts.setdefault(a[0], []).append(view)
     return [

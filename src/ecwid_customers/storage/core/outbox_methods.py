@@ -47,9 +47,20 @@ class OutboxMethods:
         return await self.engine.read(outbox.next_due)
 
     async def claim_deliveries(
-        self, *, now: float, limit: int, lease: float, owner: str
+        self,
+        *,
+        now: float,
+        limit: int,
+        lease: float,
+        owner: str,
+        skip_tokens: tuple[int, ...] = (),
     ) -> list[DueDelivery]:
-        return await self.engine.write(lambda s: outbox.claim(s, now, limit, lease, owner))
+        return await self.engine.write(
+            lambda s: outbox.claim(s, now, limit, lease, owner, skip_tokens)
+        )
+
+    async def release_deliveries(self, ids: list[int], owner: str) -> None:
+        await self.engine.write(lambda s: outbox.release(s, ids, owner))
 
     async def finish_attempt(
         self, delivery: DueDelivery, owner: str, result: AttemptResult, next_at: float | None

@@ -8,7 +8,7 @@ the transaction and, on PostgreSQL, the retries.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from ecwid_customers.domain.models import (
@@ -49,9 +49,29 @@ from ecwid_customers.storage.core.rows import split_list
 from ecwid_customers.storage.core.session import Engine, Session
 
 T = TypeVar("T")
-# Queues a webhook event in the transaction of the change that causes it.
-Emit = Callable[[WebhookEvent], Awaitable[None]]
-Change = Callable[[Session, Emit], Coroutine[Any, Any, T]]
+
+
+class Announcer:
+    """Queues the webhook events of one write, in its transaction."""
+
+    __slots__ = ("now", "queued", "session", "store_id")
+
+    def __init__(self, store_id: int, now: int) -> None:
+        self.store_id = store_id
+        self.now = now  # the store's time of the change: eventCreated
+        self.queued = 0
+        self.session: Session | None = None
+
+    async def emit(self, event: WebhookEvent, subscriptions: str | None = None) -> None:
+        """Queue ``event``; ``subscriptions`` is the store's when the write read them
+        already."""
+        assert self.session is not None
+        self.queued += await outbox.queue(
+            self.session, self.store_id, event, self.now, time.time(), subscriptions=subscriptions
+        )
+
+
+Change = Callable[[Session, Announcer], Coroutine[Any, Any, T]]
 
 
 class SqlStorage(OutboxMethods):
@@ -71,24 +91,17 @@ class SqlStorage(OutboxMethods):
         await self.engine.close()
 
     async def _change(self, store_id: int, now: int | None, work: Change[T]) -> T:
-        """A write that announces itself: ``work`` gets an ``emit`` that queues a webhook
-        event in the same transaction. Whoever listens (the dispatcher) is told once it has
-        committed with something queued."""
-        queued = 0
-        event_time = int(time.time()) if now is None else now
+        """A write that announces itself: ``work`` gets an :class:`Announcer` that queues
+        webhook events in the same transaction. Whoever listens (the dispatcher) is told once
+        it has committed with something queued."""
+        announcer = Announcer(store_id, int(time.time()) if now is None else now)
 
         async def run(session: Session) -> T:
-            nonlocal queued
-            queued = 0  # a transaction run again starts over
-
-            async def emit(event: WebhookEvent) -> None:
-                nonlocal queued
-                queued += await outbox.queue(session, store_id, event, event_time, time.time())
-
-            return await work(session, emit)
+            announcer.session, announcer.queued = session, 0  # a transaction run again restarts
+            return await work(session, announcer)
 
         result = await self.engine.write(run)
-        if queued:
+        if announcer.queued:
             self._queued()
         return result
 
@@ -113,9 +126,12 @@ class SqlStorage(OutboxMethods):
         return await self.engine.read(lambda s: stores.access(s, store_id, token_hash, self._list))
 
     async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
-        async def work(s: Session, emit: Emit) -> int:
-            customer_id = await customers.create(s, store_id, draft, now)
-            await emit(customer_event(CUSTOMER_CREATED, customer_id, draft.customer.email))
+        async def work(s: Session, announce: Announcer) -> int:
+            customer_id, subscriptions = await customers.create(s, store_id, draft, now)
+            if subscriptions:  # the common case, nobody listening, costs nothing more
+                email = draft.customer.email
+                event = customer_event(CUSTOMER_CREATED, customer_id, email)
+                await announce.emit(event, subscriptions)
             return customer_id
 
         return await self._change(store_id, now, work)
@@ -136,7 +152,7 @@ class SqlStorage(OutboxMethods):
         password_hash: str | None = None,
     ) -> Customer:
         async def attempt(store_locked_first: bool) -> Customer:
-            async def work(s: Session, emit: Emit) -> Customer:
+            async def work(s: Session, announce: Announcer) -> Customer:
                 saved = await customers.update(
                     s,
                     store_id,
@@ -146,7 +162,7 @@ class SqlStorage(OutboxMethods):
                     password_hash,
                     store_locked_first=store_locked_first,
                 )
-                await emit(customer_event(CUSTOMER_UPDATED, customer_id, saved.email))
+                await announce.emit(customer_event(CUSTOMER_UPDATED, customer_id, saved.email))
                 return saved
 
             return await self._change(store_id, now, work)
@@ -158,10 +174,10 @@ class SqlStorage(OutboxMethods):
             return await attempt(True)
 
     async def delete_customer(self, store_id: int, customer_id: int, *, now: int) -> bool:
-        async def work(s: Session, emit: Emit) -> bool:
+        async def work(s: Session, announce: Announcer) -> bool:
             email = await customers.delete(s, store_id, customer_id, now)
             if email is not None:
-                await emit(customer_event(CUSTOMER_DELETED, customer_id, email))
+                await announce.emit(customer_event(CUSTOMER_DELETED, customer_id, email))
             return email is not None
 
         return await self._change(store_id, now, work)
@@ -191,9 +207,9 @@ class SqlStorage(OutboxMethods):
         external_reference_id: str | None = None,
         now: int | None = None,
     ) -> int:
-        async def work(s: Session, emit: Emit) -> int:
+        async def work(s: Session, announce: Announcer) -> int:
             group_id = await catalog.create_group(s, store_id, name, external_reference_id)
-            await emit(group_event(GROUP_CREATED, group_id))
+            await announce.emit(group_event(GROUP_CREATED, group_id))
             return group_id
 
         return await self._change(store_id, now, work)
@@ -207,13 +223,13 @@ class SqlStorage(OutboxMethods):
         now: int,
         member_events: bool = False,
     ) -> bool:
-        async def work(s: Session, emit: Emit) -> bool:
+        async def work(s: Session, announce: Announcer) -> bool:
             if not await catalog.update_group(s, store_id, group_id, change, now):
                 return False
-            await emit(group_event(GROUP_UPDATED, group_id))
+            await announce.emit(group_event(GROUP_UPDATED, group_id))
             if member_events:
                 for member, email in await catalog.members(s, store_id, group_id):
-                    await emit(customer_event(CUSTOMER_UPDATED, member, email))
+                    await announce.emit(customer_event(CUSTOMER_UPDATED, member, email))
             return True
 
         return await self._change(store_id, now, work)
@@ -221,13 +237,13 @@ class SqlStorage(OutboxMethods):
     async def delete_customer_group(
         self, store_id: int, group_id: int, *, now: int, member_events: bool = False
     ) -> bool:
-        async def work(s: Session, emit: Emit) -> bool:
+        async def work(s: Session, announce: Announcer) -> bool:
             moved = await catalog.members(s, store_id, group_id) if member_events else []
             if not await catalog.delete_group(s, store_id, group_id, now):
                 return False
-            await emit(group_event(GROUP_DELETED, group_id))
+            await announce.emit(group_event(GROUP_DELETED, group_id))
             for member, email in moved:
-                await emit(customer_event(CUSTOMER_UPDATED, member, email))
+                await announce.emit(customer_event(CUSTOMER_UPDATED, member, email))
             return True
 
         return await self._change(store_id, now, work)

@@ -144,6 +144,7 @@ async def revoke_token(session: Session, token_id: int, now: int) -> bool:
     )
     if revoked:
         await outbox.cancel_for_token(session, token_id)  # retries already queued included
+        await outbox.refresh_subscriptions(session, token_id)
     return revoked == 1
 
 
