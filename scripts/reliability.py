@@ -21,7 +21,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-REPEATED = ["tests/test_crash.py", "tests/test_fault_load.py", "tests/http/test_fuzz.py"]
+REPEATED = [
+    "tests/test_crash.py",
+    "tests/test_fault_load.py",
+    "tests/http/test_fuzz.py",
+    "tests/webhooks/test_processes.py",
+]
 COUNTED = ["tests/http/test_isolation.py", "tests/http/test_properties.py", "tests/control"]
 
 
@@ -103,6 +108,15 @@ def report(figures: list[dict[str, Any]], cases: dict[str, int], rounds: int) ->
                 f"| SIGTERM mid-load, {engine} | {len(stops)} | "
                 f"{_total(stops, 'acknowledged')} creates acknowledged, "
                 f"{_total(stops, 'stored')} stored after restart |"
+            )
+        hooks = [k for k in by_kind["webhook-sigkill"] if k["engine"] == engine]
+        if hooks:
+            lines.append(
+                f"| SIGKILL mid-load with a subscribed app, {engine} | {len(hooks)} | "
+                f"{_total(hooks, 'acknowledged')} creates acknowledged, "
+                f"{_total(hooks, 'acknowledged') - _total(hooks, 'missing')} of their "
+                f"customer.created delivered after restart, {_total(hooks, 'duplicates')} "
+                "sent twice (under way at the kill) |"
             )
     loads = by_kind["fault_load"]
     if loads:

@@ -7,6 +7,7 @@ copy of the package, to show that the check it names fails then.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,11 @@ BREACHES = {
         "http/app.py",
         "from ecwid_customers.control import kit",
         "The API does not import the test kit",
+    ),
+    "webhooks import http": (
+        "webhooks/dispatcher.py",
+        "from ecwid_customers.http import responses",
+        "Webhook delivery is below the API",
     ),
     "a cycle in the storage core": (
         "storage/core/rows.py",
@@ -66,7 +72,7 @@ def _lint(tmp_path: Path, breach: tuple[str, str] | None) -> subprocess.Complete
 def test_the_package_keeps_every_contract(tmp_path: Path) -> None:
     result = _lint(tmp_path, None)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 kept, 0 broken" in result.stdout
+    assert re.search(r"Contracts: \d+ kept, 0 broken", result.stdout), result.stdout
 
 
 @pytest.mark.parametrize(("module", "line", "contract"), BREACHES.values(), ids=BREACHES.keys())
