@@ -24,7 +24,7 @@ def build_app(
                 storage,
                 retry_scale=settings.webhook_retry_scale,
                 concurrency=settings.webhook_concurrency,
-                per_app=settings.webhook_app_concurrency,
+                per_endpoint=settings.webhook_endpoint_concurrency,
             )
         )
     api = EcwidApp(storage, settings, clock, services)

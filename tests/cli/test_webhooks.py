@@ -70,6 +70,7 @@ def test_a_token_with_a_webhook_is_listed_without_its_secret(url: str) -> None:
     listing = run("token", "list", "--database", url).output
     assert "http://127.0.0.1:9/hooks" in listing
     assert SECRET not in listing
+    assert "ap***et" in listing  # the hint of app-client-secret
     add_customer(url, "ann@example.net")
     (delivery,) = deliveries(url)
     assert delivery.event_type == "customer.created"

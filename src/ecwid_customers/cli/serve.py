@@ -92,7 +92,7 @@ from ecwid_customers.scopes import CUSTOMER_SCOPES
     show_default=True,
     type=click.IntRange(1, 1024),
     metavar="N",
-    help="Webhook deliveries under way at once (at most 4 to one app).",
+    help="Webhook deliveries under way at once (at most 4 to one endpoint).",
 )
 @click.option(
     "--webhook-member-events",

@@ -148,7 +148,7 @@ def token_list(database_url: str, store_id: int | None) -> None:
     """List tokens (their hints only: values are never kept)."""
     tokens = with_storage(database_url, lambda storage: storage.list_tokens(store_id))
     table(
-        ("ID", "STORE", "TOKEN", "SCOPES", "WEBHOOK", "CREATED", "REVOKED"),
+        ("ID", "STORE", "TOKEN", "SCOPES", "WEBHOOK", "CLIENT SECRET", "CREATED", "REVOKED"),
         [
             (
                 str(item.id),
@@ -156,6 +156,7 @@ def token_list(database_url: str, store_id: int | None) -> None:
                 item.hint,
                 ",".join(item.scopes),
                 item.webhook_url or "-",
+                item.client_secret_hint or "-",
                 when(item.created_at),
                 when(item.revoked_at),
             )

@@ -3,7 +3,7 @@
 It claims due deliveries from storage for a lease (so that, with many processes on one
 PostgreSQL, each delivery is attempted by one of them at a time, and one a dead process held is
 taken up again when the lease runs out), posts them with bounded concurrency overall and per
-app (token), and records every attempt. Pending deliveries wait in the database, not in memory:
+endpoint, and records every attempt. Pending deliveries wait in the database, not in memory:
 the dispatcher holds at most ``concurrency`` of them. Nothing it does is on the API's request
 path; a slow or dead receiver holds only its own slots.
 
@@ -33,6 +33,8 @@ logger = logging.getLogger("ecwid_customers.webhooks")
 
 # How often storage is asked about work another process (the CLI, another worker) queued.
 POLL = 0.25
+# Tokens a claim passes over by name at most.
+MAX_SKIPPED = 500
 
 
 def _endpoint(url: str) -> str:
@@ -47,7 +49,7 @@ class Dispatcher:
         *,
         retry_scale: float = 1.0,
         concurrency: int = 32,
-        per_app: int = 4,
+        per_endpoint: int = 4,
         clock: Callable[[], float] = time.time,
         connect_timeout: float = CONNECT_TIMEOUT,
         response_timeout: float = RESPONSE_TIMEOUT,
@@ -55,7 +57,7 @@ class Dispatcher:
         self.storage = storage
         self.retry_scale = retry_scale
         self.concurrency = concurrency
-        self.per_app = per_app
+        self.per_endpoint = per_endpoint
         self.clock = clock
         self.timeouts = (connect_timeout, response_timeout)
         # Longer than any attempt can take (each is cut off at the two timeouts).
@@ -64,7 +66,10 @@ class Dispatcher:
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._busy: Counter[int] = Counter()  # attempts under way, by token (app)
+        # Attempts under way by endpoint (scheme, host, port), and the endpoint of each token
+        # seen: a claim passes over the tokens whose endpoint is full.
+        self._busy: Counter[str] = Counter()
+        self._endpoint_of: dict[int, str] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._sender: sender.Sender | None = None
 
@@ -117,7 +122,7 @@ class Dispatcher:
         """Start what is due and there is room for; seconds to wait before looking again.
 
         Only what can start at once is claimed (a claim is good for one attempt's time): at
-        most ``per_app`` at a time, none for an app whose slots are all taken.
+        most ``per_endpoint`` at a time, none for a token whose endpoint's slots are all taken.
         """
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
@@ -126,31 +131,38 @@ class Dispatcher:
         due = await self.storage.next_delivery_due()
         if due is None or due > now:
             return POLL if due is None else max(0.005, min(POLL, due - now))
-        full = tuple(app for app, busy in self._busy.items() if busy >= self.per_app)
-        limit = min(free, self.per_app)
+        full = tuple(
+            token
+            for token, endpoint in self._endpoint_of.items()
+            if self._busy[endpoint] >= self.per_endpoint
+        )
+        if len(full) > MAX_SKIPPED:
+            full = ()  # too many to name in a query: claim, and give back what cannot start
+        limit = min(free, self.per_endpoint)
         claimed = await self.storage.claim_deliveries(
             now=now, limit=limit, lease=self.lease, owner=self.owner, skip_tokens=full
         )
         surplus = []
         for delivery in claimed:
-            if self._busy[delivery.token_id] >= self.per_app:
+            endpoint = self._endpoint_of[delivery.token_id] = _endpoint(delivery.url)
+            if self._busy[endpoint] >= self.per_endpoint:
                 surplus.append(delivery.id)
                 continue
-            self._busy[delivery.token_id] += 1
+            self._busy[endpoint] += 1
             task = asyncio.create_task(self._deliver(delivery), name=f"webhook-{delivery.id}")
             self._in_flight.add(task)
-            task.add_done_callback(functools.partial(self._finished, delivery.token_id))
+            task.add_done_callback(functools.partial(self._finished, endpoint))
         if surplus:
             await self.storage.release_deliveries(surplus, self.owner)
         # All it could take: there may be more. Nothing: what is due is paused, another
         # process's or for a full app, so look again later, not at once.
         return 0 if len(claimed) == limit and not surplus else POLL
 
-    def _finished(self, token_id: int, task: asyncio.Task[None]) -> None:
+    def _finished(self, endpoint: str, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._busy[token_id] -= 1
-        if not self._busy[token_id]:
-            del self._busy[token_id]
+        self._busy[endpoint] -= 1
+        if not self._busy[endpoint]:
+            del self._busy[endpoint]
         self._wake.set()
 
     async def _deliver(self, delivery: DueDelivery) -> None:
