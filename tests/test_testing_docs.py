@@ -7,15 +7,13 @@ server (it is skipped when no ``node`` is installed, except under CI).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support import examples
 from tests.support.servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,11 +21,7 @@ ADMIN_TOKEN = "admin_" + "d" * 32
 
 
 def example(name: str) -> str:
-    """The code block that follows ``<!-- example: NAME -->`` in docs/testing.md."""
-    text = (ROOT / "docs" / "testing.md").read_text()
-    found = re.search(rf"<!-- example: {name} -->\n```\w+\n(.*?)```", text, re.DOTALL)
-    assert found, f"docs/testing.md has no {name} example"
-    return found[1]
+    return examples.example("testing.md", name)
 
 
 def test_the_pytest_example_passes_in_parallel(pytester: pytest.Pytester) -> None:
@@ -56,27 +50,9 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
 def test_the_javascript_example_passes(
     launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("node is not installed; CI must run the JavaScript example")
-        pytest.skip("node is not installed")
     monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", ADMIN_TOKEN)
     server = launch(tmp_path / "customers.db")
     script = tmp_path / "ecwid.test.mjs"
     script.write_text(example("node"))
-
-    result = subprocess.run(
-        [node, "--test", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={
-            **os.environ,
-            "ECWID_CONTROL_URL": f"http://127.0.0.1:{server.port}/_control",
-            "ECWID_ADMIN_TOKEN": ADMIN_TOKEN,
-        },
-    )
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "# pass 1" in result.stdout
+    output = examples.run_node(script, f"http://127.0.0.1:{server.port}/_control", ADMIN_TOKEN)
+    assert "# pass 1" in output

@@ -28,8 +28,8 @@ class TokenWebhook(msgspec.Struct, frozen=True, kw_only=True):
     events: tuple[str, ...] | None = None  # None: every event the token's scopes allow
 
 
-class DueDelivery(msgspec.Struct, frozen=True, kw_only=True):
-    """A delivery claimed for an attempt, with what the attempt needs."""
+class Delivery(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
+    """One event for one token's app."""
 
     id: int
     store_id: int
@@ -40,6 +40,11 @@ class DueDelivery(msgspec.Struct, frozen=True, kw_only=True):
     data: dict[str, str] | None
     event_created: int  # the store's clock when the change happened (eventCreated)
     signature: Signature
+
+
+class DueDelivery(Delivery, frozen=True, kw_only=True):
+    """A delivery claimed for an attempt, with what the attempt needs."""
+
     attempts: int  # made so far
     step: int  # place in the retry schedule (a redelivery starts it again)
     queued_at: float  # real time the schedule counts from
@@ -61,16 +66,9 @@ class AttemptView(AttemptResult, frozen=True, kw_only=True):
     by: str  # the dispatcher (process id and a tag) that made it
 
 
-class DeliveryView(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
-    id: int
-    store_id: int
-    token_id: int
-    event_id: str
-    event_type: str
-    entity_id: int
-    data: dict[str, str] | None
-    event_created: int
-    signature: Signature
+class DeliveryView(Delivery, frozen=True, kw_only=True):
+    """A delivery as the control plane and the CLI show it."""
+
     state: DeliveryState
     attempts: int
     next_attempt_at: float | None

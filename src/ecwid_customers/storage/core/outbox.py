@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -225,17 +225,24 @@ async def release(session: Session, ids: list[int], owner: str) -> None:
     )
 
 
+def _delivery(row: Row) -> dict[str, Any]:
+    """The fields of a :class:`Delivery` from its :data:`_DELIVERY_COLUMNS` at ``row[:9]``."""
+    return {
+        "id": row[0],
+        "store_id": row[1],
+        "token_id": row[2],
+        "event_id": row[3],
+        "event_type": row[4],
+        "entity_id": row[5],
+        "data": _decode_data(row[6]) if row[6] is not None else None,
+        "event_created": row[7],
+        "signature": row[8],
+    }
+
+
 def _due(row: Row) -> DueDelivery:
     return DueDelivery(
-        id=row[0],
-        store_id=row[1],
-        token_id=row[2],
-        event_id=row[3],
-        event_type=row[4],
-        entity_id=row[5],
-        data=_decode_data(row[6]) if row[6] is not None else None,
-        event_created=row[7],
-        signature=row[8],
+        **_delivery(row),
         attempts=row[9],
         step=row[10],
         queued_at=row[11],
@@ -300,15 +307,7 @@ async def list_for_store(session: Session, store_id: int, limit: int) -> list[De
         attempts.setdefault(a[0], []).append(view)
     return [
         DeliveryView(
-            id=row[0],
-            store_id=row[1],
-            token_id=row[2],
-            event_id=row[3],
-            event_type=row[4],
-            entity_id=row[5],
-            data=_decode_data(row[6]) if row[6] is not None else None,
-            event_created=row[7],
-            signature=row[8],
+            **_delivery(row),
             state=row[9],
             attempts=row[10],
             next_attempt_at=row[11],
