@@ -15,7 +15,13 @@ from ecwid_customers.domain.webhooks import customer_event, event_by_hand
 from ecwid_customers.scopes import CUSTOMER_SCOPES, READ_CUSTOMERS
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.errors import EmailTaken, StoreNotFound
-from ecwid_customers.storage.outbox import AttemptResult, DueDelivery, TokenWebhook
+from ecwid_customers.storage.outbox import (
+    AttemptResult,
+    Claim,
+    DueDelivery,
+    Firing,
+    TokenWebhook,
+)
 
 STORE = Store(id=1003, languages=("en",))
 NOW = 1_750_000_000
@@ -58,7 +64,7 @@ def refused(at: float = WALL) -> AttemptResult:
 
 
 async def claim_all(storage: Storage, owner: str = "a", now: float = WALL) -> list[DueDelivery]:
-    return await storage.claim_deliveries(now=now, limit=100, lease=30, owner=owner)
+    return await storage.claim_deliveries(Claim(owner=owner, now=now, limit=100, lease=30))
 
 
 async def test_without_a_subscribed_token_nothing_is_queued(outbox: Storage) -> None:
@@ -105,8 +111,8 @@ async def test_an_event_fired_by_hand_needs_the_store_and_its_scope(outbox: Stor
     event = event_by_hand("customer.personalDataExportRequest", 5)
     assert await outbox.emit_event(1003, event, now=NOW) == 0  # needs read_store_profile
     signed = event_by_hand("customer.updated", 5, {"customerEmail": "x@y.z"})
-    assert await outbox.emit_event(1003, signed, now=NOW, signature="invalid") == 1
-    assert await outbox.emit_event(1003, signed, now=NOW, token_id=token_id + 1) == 0
+    assert await outbox.emit_event(1003, signed, now=NOW, firing=Firing(signature="invalid")) == 1
+    assert await outbox.emit_event(1003, signed, now=NOW, firing=Firing(token_id=token_id + 1)) == 0
     with pytest.raises(StoreNotFound):
         await outbox.emit_event(4004, signed, now=NOW)
     (delivery,) = await outbox.list_deliveries(1003)
@@ -129,7 +135,7 @@ async def test_concurrent_claims_never_share_a_delivery(outbox: Storage) -> None
         await create(outbox, f"c{n}@example.net")
     claims = await asyncio.gather(
         *(
-            outbox.claim_deliveries(now=WALL, limit=7, lease=30, owner=f"owner-{n}")
+            outbox.claim_deliveries(Claim(owner=f"owner-{n}", now=WALL, limit=7, lease=30))
             for n in range(6)
         )
     )
@@ -240,7 +246,7 @@ async def test_a_claim_passes_over_busy_apps_and_can_be_given_back(outbox: Stora
     busy, other = await subscribe(outbox), await subscribe(outbox, "http://127.0.0.1:9/o")
     await create(outbox, "a@example.net")
     found = await outbox.claim_deliveries(
-        now=WALL, limit=10, lease=30, owner="a", skip_tokens=(busy,)
+        Claim(owner="a", now=WALL, limit=10, lease=30, skip_tokens=(busy,))
     )
     assert [d.token_id for d in found] == [other]
     await outbox.release_deliveries([found[0].id], "b")  # not b's to give back

@@ -12,6 +12,7 @@ from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.ids import MAX_ID
 from ecwid_customers.domain.webhooks import EVENT_SCOPES, GDPR_EVENTS, event_by_hand
 from ecwid_customers.storage import Storage
+from ecwid_customers.storage.outbox import Firing
 
 store_option = click.option(
     "--store", "store_id", required=True, type=int, help="The store whose webhooks these are."
@@ -144,8 +145,7 @@ def webhooks_fire(
             store_id,
             event,
             now=SystemClock().now(),
-            signature=signature,  # type: ignore[arg-type]  # one of click's choices
-            token_id=token_id,
+            firing=Firing(signature=signature, token_id=token_id),  # type: ignore[arg-type]
         ),
     )
     click.echo(f"Queued {event_type} for {queued} token(s).")

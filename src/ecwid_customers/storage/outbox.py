@@ -52,6 +52,26 @@ class DueDelivery(Delivery, frozen=True, kw_only=True):
     client_secret: str
 
 
+class Claim(msgspec.Struct, frozen=True, kw_only=True):
+    """What a dispatcher asks for: due deliveries, held for it a while."""
+
+    owner: str  # the dispatcher (process and a tag)
+    now: float  # real time
+    limit: int
+    lease: float  # seconds the claim holds
+    skip_tokens: tuple[int, ...] = ()  # tokens whose endpoint has no free slot
+
+
+class Firing(msgspec.Struct, frozen=True, kw_only=True):
+    """How an event fired by hand is sent."""
+
+    signature: Signature = "valid"
+    token_id: int | None = None  # only to this token's app
+
+
+BY_DEFAULT = Firing()
+
+
 class AttemptResult(msgspec.Struct, rename="camel", frozen=True, kw_only=True):
     at: float  # real time the attempt started
     status: int | None  # the HTTP status, None when there was no answer
@@ -87,33 +107,19 @@ class WebhookStorage(Protocol):
         ...
 
     async def emit_event(
-        self,
-        store_id: int,
-        event: WebhookEvent,
-        *,
-        now: int,
-        signature: Signature = "valid",
-        token_id: int | None = None,
+        self, store_id: int, event: WebhookEvent, *, now: int, firing: Firing = BY_DEFAULT
     ) -> int:
         """Queue ``event`` (happening at store time ``now``) for every subscribed token, or
-        only ``token_id``; how many deliveries were queued. Raises ``StoreNotFound``."""
+        only ``firing.token_id``; how many deliveries were queued. Raises ``StoreNotFound``."""
         ...
 
     async def next_delivery_due(self) -> float | None:
         """When the earliest pending delivery is due (real time; a paused store's too)."""
         ...
 
-    async def claim_deliveries(
-        self,
-        *,
-        now: float,
-        limit: int,
-        lease: float,
-        owner: str,
-        skip_tokens: tuple[int, ...] = (),
-    ) -> list[DueDelivery]:
-        """Up to ``limit`` deliveries due at ``now`` (none to ``skip_tokens``), held for
-        ``owner`` until ``now + lease`` (nobody else claims them meanwhile)."""
+    async def claim_deliveries(self, claim: Claim) -> list[DueDelivery]:
+        """Up to ``claim.limit`` deliveries due at ``claim.now`` (none to its skipped tokens),
+        held for its owner for ``claim.lease`` seconds (nobody else claims them meanwhile)."""
         ...
 
     async def release_deliveries(self, ids: list[int], owner: str) -> None:

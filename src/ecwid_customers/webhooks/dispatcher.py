@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from ecwid_customers.domain.webhooks import CONNECT_TIMEOUT, RESPONSE_TIMEOUT, next_attempt_offset
 from ecwid_customers.storage.base import Storage
-from ecwid_customers.storage.outbox import AttemptResult, DueDelivery
+from ecwid_customers.storage.outbox import AttemptResult, Claim, DueDelivery
 from ecwid_customers.webhooks import sender
 
 logger = logging.getLogger("ecwid_customers.webhooks")
@@ -140,7 +140,7 @@ class Dispatcher:
             full = ()  # too many to name in a query: claim, and give back what cannot start
         limit = min(free, self.per_endpoint)
         claimed = await self.storage.claim_deliveries(
-            now=now, limit=limit, lease=self.lease, owner=self.owner, skip_tokens=full
+            Claim(owner=self.owner, now=now, limit=limit, lease=self.lease, skip_tokens=full)
         )
         surplus = []
         for delivery in claimed:

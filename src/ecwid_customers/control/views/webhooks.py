@@ -14,6 +14,7 @@ from ecwid_customers.control.plane import ControlCall
 from ecwid_customers.domain.ids import MAX_ID, MAX_LONG_ID
 from ecwid_customers.domain.webhooks import GDPR_EVENTS, Signature, event_by_hand
 from ecwid_customers.http.responses import Response, json_response
+from ecwid_customers.storage.outbox import Firing
 
 MAX_LISTED = 500
 
@@ -90,8 +91,7 @@ async def fire(call: ControlCall) -> Response:
         store_id,
         event,
         now=call.kit.clocks.of(store_id).now(),
-        signature=spec.signature,
-        token_id=spec.token_id,
+        firing=Firing(signature=spec.signature, token_id=spec.token_id),
     )
     return json_response({"queued": queued})
 

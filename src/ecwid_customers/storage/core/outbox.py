@@ -16,8 +16,10 @@ from ecwid_customers.storage.errors import StoreNotFound
 from ecwid_customers.storage.outbox import (
     AttemptResult,
     AttemptView,
+    Claim,
     DeliveryView,
     DueDelivery,
+    Firing,
     TokenWebhook,
 )
 
@@ -106,19 +108,14 @@ async def queue(
 
 
 async def queue_checked(
-    session: Session,
-    store_id: int,
-    event: WebhookEvent,
-    now: int,
-    wall: float,
-    *,
-    signature: Signature,
-    token_id: int | None,
+    session: Session, store_id: int, event: WebhookEvent, now: int, wall: float, firing: Firing
 ) -> int:
     """:func:`queue` for an event fired by hand: the store must exist."""
     if await session.value("SELECT 1 FROM stores WHERE id = ?", store_id) is None:
         raise StoreNotFound(store_id)
-    return await queue(session, store_id, event, now, wall, signature=signature, token_id=token_id)
+    return await queue(
+        session, store_id, event, now, wall, signature=firing.signature, token_id=firing.token_id
+    )
 
 
 async def set_token_webhook(session: Session, token_id: int, webhook: TokenWebhook | None) -> bool:
@@ -180,14 +177,8 @@ async def next_due(session: Session) -> float | None:
     return None if value is None else float(value)
 
 
-async def claim(
-    session: Session,
-    now: float,
-    limit: int,
-    lease: float,
-    owner: str,
-    skip_tokens: tuple[int, ...] = (),
-) -> list[DueDelivery]:
+async def claim(session: Session, claim: Claim) -> list[DueDelivery]:
+    now, skip_tokens = claim.now, claim.skip_tokens
     skip_locked = session.dialect.for_update_skip_locked
     skipping = (
         f" AND d.token_id NOT IN ({', '.join('?' * len(skip_tokens))})" if skip_tokens else ""
@@ -196,7 +187,7 @@ async def claim(
         row[0]
         for row in await session.rows(
             f"SELECT d.id {_DUE}{skipping} ORDER BY d.next_attempt_at LIMIT ?{skip_locked}",
-            *(now, now, False, *skip_tokens, limit),
+            *(now, now, False, *skip_tokens, claim.limit),
         )
     ]
     if not ids:
@@ -204,7 +195,7 @@ async def claim(
     marks = ", ".join("?" * len(ids))
     await session.run(
         f"UPDATE webhook_deliveries SET claimed_until = ?, claimed_by = ? WHERE id IN ({marks})",
-        *(now + lease, owner, *ids),
+        *(now + claim.lease, claim.owner, *ids),
     )
     rows = await session.rows(
         f"SELECT {_DELIVERY_COLUMNS}, d.attempts, d.step, d.queued_at, t.webhook_url, "

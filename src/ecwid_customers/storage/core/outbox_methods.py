@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 
-from ecwid_customers.domain.webhooks import Signature, WebhookEvent
+from ecwid_customers.domain.webhooks import WebhookEvent
 from ecwid_customers.storage.core import outbox
 from ecwid_customers.storage.core.session import Engine
 from ecwid_customers.storage.outbox import (
+    BY_DEFAULT,
     AttemptResult,
+    Claim,
     DeliveryView,
     DueDelivery,
+    Firing,
     TokenWebhook,
 )
 
@@ -22,19 +25,11 @@ class OutboxMethods:
         return await self.engine.write(lambda s: outbox.set_token_webhook(s, token_id, webhook))
 
     async def emit_event(
-        self,
-        store_id: int,
-        event: WebhookEvent,
-        *,
-        now: int,
-        signature: Signature = "valid",
-        token_id: int | None = None,
+        self, store_id: int, event: WebhookEvent, *, now: int, firing: Firing = BY_DEFAULT
     ) -> int:
         wall = time.time()
         queued = await self.engine.write(
-            lambda s: outbox.queue_checked(
-                s, store_id, event, now, wall, signature=signature, token_id=token_id
-            )
+            lambda s: outbox.queue_checked(s, store_id, event, now, wall, firing)
         )
         if queued:
             self._queued()
@@ -46,18 +41,8 @@ class OutboxMethods:
     async def next_delivery_due(self) -> float | None:
         return await self.engine.read(outbox.next_due)
 
-    async def claim_deliveries(
-        self,
-        *,
-        now: float,
-        limit: int,
-        lease: float,
-        owner: str,
-        skip_tokens: tuple[int, ...] = (),
-    ) -> list[DueDelivery]:
-        return await self.engine.write(
-            lambda s: outbox.claim(s, now, limit, lease, owner, skip_tokens)
-        )
+    async def claim_deliveries(self, claim: Claim) -> list[DueDelivery]:
+        return await self.engine.write(lambda s: outbox.claim(s, claim))
 
     async def release_deliveries(self, ids: list[int], owner: str) -> None:
         await self.engine.write(lambda s: outbox.release(s, ids, owner))
