@@ -58,9 +58,14 @@ def _from_input(
         contacts.append(contact)
         if item.order_by is None:
             pending.append((index, contact))
-    # Unnumbered contacts follow the numbered ones of their type, in the order sent.
+    # Unnumbered contacts follow the numbered ones of their type, in the order sent. One pass
+    # for the highest number of each type, then one for the pending: linear in the list.
+    following: dict[str, int] = {}
+    for contact in contacts:
+        following[contact.type] = max(following.get(contact.type, 0), contact.order_by + 1)
     for _, contact in pending:
-        contact.order_by = _next_order(contacts, contact.type)
+        contact.order_by = following[contact.type]
+        following[contact.type] += 1
     _check_one_default_per_type(contacts)
     return contacts
 
