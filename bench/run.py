@@ -281,6 +281,7 @@ def seed_sqlite(path: Path, count: int) -> None:
     from ecwid_customers.domain.models import Store
     from ecwid_customers.storage.core import customers
     from ecwid_customers.storage.core.session import run_sync
+    from ecwid_customers.storage.sqlite import text_index
     from ecwid_customers.storage.sqlite.connection import configure
     from ecwid_customers.storage.sqlite.dialect import SQLiteSession
     from ecwid_customers.storage.sqlite.storage import SQLiteStorage
@@ -314,8 +315,10 @@ def seed_sqlite(path: Path, count: int) -> None:
         )
         run_sync(customers.create(session, STORE, draft(customer), 1_700_000_000 + n))
         if n % 100_000 == 99_999:
+            text_index.flush(connection)
             connection.execute("COMMIT")
             connection.execute("BEGIN")
+    text_index.flush(connection)
     connection.execute("COMMIT")
     connection.close()
 

@@ -18,6 +18,7 @@ from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work, run_sync
 from ecwid_customers.storage.core.storage import SqlStorage
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
+from ecwid_customers.storage.sqlite import text_index
 from ecwid_customers.storage.sqlite.dialect import SQLITE, SQLiteSession
 from ecwid_customers.storage.sqlite.readers import ReaderPool
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
@@ -63,7 +64,7 @@ class SQLiteEngine:
         reader.execute("PRAGMA query_only = ON")
         self._reader = SQLiteSession(reader)
         self._readers = ReaderPool(self._connect)
-        self._writer = GroupCommitWriter(self._connect)
+        self._writer = GroupCommitWriter(self._connect, before_commit=text_index.flush)
         self._writer.start()
 
     async def close(self) -> None:

@@ -49,8 +49,14 @@ def _settle(jobs: list[_Job]) -> None:
 
 
 class GroupCommitWriter:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        before_commit: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         self._connect = connect
+        # Work for the whole batch, in its transaction (the text index's new rows).
+        self._before_commit = before_commit
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._started = False
@@ -99,7 +105,7 @@ class GroupCommitWriter:
                 if first is None:
                     break
                 batch, stopping = self._take_batch(first)
-                self._commit(connection, batch)
+                self._commit(connection, batch, self._before_commit)
                 self.commits += 1
                 self.jobs += len(batch)
                 self._wake(batch)
@@ -107,7 +113,11 @@ class GroupCommitWriter:
             connection.close()
 
     @staticmethod
-    def _commit(connection: sqlite3.Connection, batch: list[_Job]) -> None:
+    def _commit(
+        connection: sqlite3.Connection,
+        batch: list[_Job],
+        before_commit: Callable[[sqlite3.Connection], None] | None,
+    ) -> None:
         try:
             connection.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -118,6 +128,8 @@ class GroupCommitWriter:
                     job.error = error
                     connection.execute("ROLLBACK TO job")
                 connection.execute("RELEASE job")
+            if before_commit is not None:
+                before_commit(connection)
             connection.execute("COMMIT")
         except sqlite3.Error as error:
             logger.exception("SQLite write batch of %d failed; nothing in it was kept", len(batch))
