@@ -35,6 +35,13 @@ def test_acknowledged_statuses_are_ecwids() -> None:
     assert {200, 201, 202, 204, 209} == webhooks.ACKNOWLEDGED
 
 
+def test_an_answer_cut_off_after_its_status_did_not_deliver() -> None:
+    assert webhooks.acknowledged(200, None)
+    assert not webhooks.acknowledged(200, "no answer within 10 s")
+    assert not webhooks.acknowledged(203, None)
+    assert not webhooks.acknowledged(None, "could not connect")
+
+
 def test_event_names_and_their_scopes() -> None:
     assert webhooks.EVENT_SCOPES["customer.created"] == "read_customers"
     assert webhooks.EVENT_SCOPES["customer_group.deleted"] == "read_customers"

@@ -119,13 +119,17 @@ class Receiver:
         """At least ``count`` requests (whose body passes ``where``), or AssertionError."""
         deadline = time.monotonic() + timeout
         while True:
-            with self._lock:
-                found = [r for r in self.received if where is None or where(r.json)]
+            found = self.matching(where)
             if len(found) >= count or time.monotonic() > deadline:
                 break
             time.sleep(0.01)
         assert len(found) >= count, f"{len(found)} of {count} webhooks after {timeout} s"
         return found
+
+    def matching(self, where: Callable[[Any], bool] | None = None) -> list[Received]:
+        """The requests so far whose body passes ``where`` (all of them without one)."""
+        with self._lock:
+            return [r for r in self.received if where is None or where(r.json)]
 
 
 async def arrived(
@@ -137,15 +141,13 @@ async def arrived(
 ) -> list[Received]:
     """:meth:`Receiver.wait_for` without blocking the event loop (the dispatcher may be
     running on it)."""
-    timeout = within
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
-        with receiver._lock:
-            found = [r for r in receiver.received if where is None or where(r.json)]
+        found = receiver.matching(where)
         if len(found) >= count or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.01)
-    assert len(found) >= count, f"{len(found)} of {count} webhooks after {timeout} s"
+    assert len(found) >= count, f"{len(found)} of {count} webhooks after {within} s"
     return found
 
 

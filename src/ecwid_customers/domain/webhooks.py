@@ -45,8 +45,16 @@ EVENT_SCOPES: dict[str, str] = {
 
 # Statuses Ecwid counts as delivered; every other answer (203, 208, other 2xx, any 3xx) fails.
 ACKNOWLEDGED = frozenset({200, 201, 202, 204, 209})
+
 CONNECT_TIMEOUT = 3.0
 RESPONSE_TIMEOUT = 10.0
+
+
+def acknowledged(status: int | None, error: str | None) -> bool:
+    """Whether an attempt delivered: an acknowledging status, read through without an error
+    (an answer cut off half-way is not an acknowledgement)."""
+    return status in ACKNOWLEDGED and error is None
+
 
 # Retries, in seconds after the event: 15, 30 and 45 minutes, then every hour up to 24 hours.
 # That is Ecwid's "up to 27 attempts within 24 h" read as 27 retries after the first attempt.

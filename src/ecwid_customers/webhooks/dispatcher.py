@@ -149,7 +149,9 @@ class Dispatcher:
                 surplus.append(delivery.id)
                 continue
             self._busy[endpoint] += 1
-            task = asyncio.create_task(self._deliver(delivery), name=f"webhook-{delivery.id}")
+            task = asyncio.create_task(
+                self._deliver(delivery, endpoint), name=f"webhook-{delivery.id}"
+            )
             self._in_flight.add(task)
             task.add_done_callback(functools.partial(self._finished, endpoint))
         if surplus:
@@ -165,9 +167,8 @@ class Dispatcher:
             del self._busy[endpoint]
         self._wake.set()
 
-    async def _deliver(self, delivery: DueDelivery) -> None:
+    async def _deliver(self, delivery: DueDelivery, endpoint: str) -> None:
         assert self._sender is not None
-        endpoint = _endpoint(delivery.url)
         try:
             result = await self._sender.attempt(delivery)
         except Exception as error:  # a bug here must not lose the delivery

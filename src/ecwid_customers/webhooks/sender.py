@@ -16,11 +16,11 @@ import aiohttp
 import msgspec
 
 from ecwid_customers.domain.webhooks import (
-    ACKNOWLEDGED,
     CONNECT_TIMEOUT,
     RESPONSE_TIMEOUT,
     SIGNATURE_HEADER,
     WebhookBody,
+    acknowledged,
     sign,
 )
 from ecwid_customers.storage.outbox import AttemptResult, DueDelivery
@@ -126,5 +126,5 @@ class Sender:
             error=error,
             latency_ms=latency,
             snippet=snippet,
-            delivered=status in ACKNOWLEDGED and error is None,
+            delivered=acknowledged(status, error),
         )

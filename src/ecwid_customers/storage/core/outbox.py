@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from ecwid_customers.domain.webhooks import ACKNOWLEDGED, Signature, WebhookEvent
+from ecwid_customers.domain.webhooks import Signature, WebhookEvent, acknowledged
 from ecwid_customers.storage.core.session import Row, Session
 from ecwid_customers.storage.errors import StoreNotFound
 from ecwid_customers.storage.outbox import (
@@ -292,7 +292,7 @@ async def list_for_store(session: Session, store_id: int, limit: int) -> list[De
             error=a[4],
             latency_ms=a[5],
             snippet=a[6],
-            delivered=a[3] in ACKNOWLEDGED,
+            delivered=acknowledged(a[3], a[4]),
             by=a[7],
         )
         attempts.setdefault(a[0], []).append(view)
