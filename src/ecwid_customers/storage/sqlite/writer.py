@@ -105,19 +105,14 @@ class GroupCommitWriter:
                 if first is None:
                     break
                 batch, stopping = self._take_batch(first)
-                self._commit(connection, batch, self._before_commit)
+                self._commit(connection, batch)
                 self.commits += 1
                 self.jobs += len(batch)
                 self._wake(batch)
         finally:
             connection.close()
 
-    @staticmethod
-    def _commit(
-        connection: sqlite3.Connection,
-        batch: list[_Job],
-        before_commit: Callable[[sqlite3.Connection], None] | None,
-    ) -> None:
+    def _commit(self, connection: sqlite3.Connection, batch: list[_Job]) -> None:
         try:
             connection.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -128,8 +123,8 @@ class GroupCommitWriter:
                     job.error = error
                     connection.execute("ROLLBACK TO job")
                 connection.execute("RELEASE job")
-            if before_commit is not None:
-                before_commit(connection)
+            if self._before_commit is not None:
+                self._before_commit(connection)
             connection.execute("COMMIT")
         except sqlite3.Error as error:
             logger.exception("SQLite write batch of %d failed; nothing in it was kept", len(batch))

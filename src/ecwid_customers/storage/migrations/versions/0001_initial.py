@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from ecwid_customers.storage.migrations import scripts
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -172,24 +174,8 @@ CREATE TABLE extra_fields (
 """
 
 
-def _statements(script: str) -> list[str]:
-    """Statements of a script; SQLite triggers hold ';' inside BEGIN ... END."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        stripped = current.strip()
-        if stripped.endswith(";") and (
-            not stripped.startswith("CREATE TRIGGER") or stripped.endswith("END;")
-        ):
-            statements.append(stripped)
-            current = ""
-    return statements
-
-
 def upgrade() -> None:
-    script = SQLITE if op.get_bind().dialect.name == "sqlite" else POSTGRESQL
-    for statement in _statements(script):
-        op.execute(statement)
+    scripts.run(SQLITE if op.get_bind().dialect.name == "sqlite" else POSTGRESQL)
 
 
 def downgrade() -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from ecwid_customers.storage.migrations import scripts
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -70,22 +72,11 @@ END;
 """
 
 
-def _run(script: str) -> None:
-    # Triggers hold ';' inside BEGIN ... END: split on the statement ends only.
-    statement = ""
-    for line in script.strip().splitlines(keepends=True):
-        statement += line
-        text = statement.strip()
-        if text.endswith(";") and (not text.startswith("CREATE TRIGGER") or text.endswith("END;")):
-            op.execute(text)
-            statement = ""
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        _run(UPGRADE)
+        scripts.run(UPGRADE)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        _run(DOWNGRADE)
+        scripts.run(DOWNGRADE)
