@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, new_admin_token
+from ecwid_customers.domain.webhooks import GdprNames
 
 ONE_MIB = 1024 * 1024
 
@@ -37,7 +38,7 @@ class Settings:
     # A customer.updated for each member of a renamed or deleted group (spec Q16: off).
     webhook_member_events: bool = False
     # How the personal-data request events are spelled (spec Q15): camel or snake.
-    webhook_gdpr_names: str = "camel"
+    webhook_gdpr_names: GdprNames = "camel"
 
 
 # An admin token pinned by hand still needs some secret after its prefix.

@@ -99,3 +99,15 @@ def test_client_secrets() -> None:
             webhooks.check_client_secret(bad)
     assert webhooks.secret_hint("0123456789") == "01***89"
     assert webhooks.secret_hint("short") == "***"
+
+
+def test_personal_data_events_follow_the_chosen_spelling() -> None:
+    event = webhooks.personal_data_event("export", "camel", 7)
+    assert (event.type, event.entity_id, event.data) == (
+        "customer.personalDataExportRequest",
+        7,
+        None,
+    )
+    assert event.scope == "read_store_profile"
+    removal = webhooks.personal_data_event("removal", "snake", 7)
+    assert removal.type == "customer.personal_data_removal_request"

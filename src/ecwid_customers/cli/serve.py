@@ -9,6 +9,7 @@ from ecwid_customers.cli.common import database_option, with_storage
 from ecwid_customers.config import ONE_MIB, Settings, SettingsError, plan_serving
 from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from ecwid_customers.domain.ids import MAX_RATE_LIMIT
+from ecwid_customers.domain.webhooks import GdprNames
 from ecwid_customers.scopes import CUSTOMER_SCOPES
 
 
@@ -135,7 +136,7 @@ def serve(
     webhook_retry_scale: float,
     webhook_concurrency: int,
     webhook_member_events: bool,
-    webhook_gdpr_names: str,
+    webhook_gdpr_names: GdprNames,
     no_webhooks: bool,
     access_log: bool,
     log_level: str,

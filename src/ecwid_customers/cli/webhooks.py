@@ -10,7 +10,14 @@ import click
 from ecwid_customers.cli.common import database_option, table, with_storage
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.ids import MAX_ID
-from ecwid_customers.domain.webhooks import EVENT_SCOPES, GDPR_EVENTS, event_by_hand
+from ecwid_customers.domain.webhooks import (
+    EVENT_SCOPES,
+    GdprNames,
+    PersonalDataKind,
+    Signature,
+    event_by_hand,
+    personal_data_event,
+)
 from ecwid_customers.storage import Storage
 from ecwid_customers.storage.outbox import Firing
 
@@ -128,7 +135,7 @@ def webhooks_fire(
     event_type: str,
     entity_id: int,
     data: tuple[str, ...],
-    signature: str,
+    signature: Signature,
     token_id: int | None,
 ) -> None:
     """Queue an event by hand for the store's subscribed tokens."""
@@ -145,7 +152,7 @@ def webhooks_fire(
             store_id,
             event,
             now=SystemClock().now(),
-            firing=Firing(signature=signature, token_id=token_id),  # type: ignore[arg-type]
+            firing=Firing(signature=signature, token_id=token_id),
         ),
     )
     click.echo(f"Queued {event_type} for {queued} token(s).")
@@ -165,11 +172,14 @@ def webhooks_fire(
     "customer.personal_data_export_request.",
 )
 def webhooks_personal_data(
-    database_url: str, store_id: int, customer_id: int, kind: str, names: str
+    database_url: str,
+    store_id: int,
+    customer_id: int,
+    kind: PersonalDataKind,
+    names: GdprNames,
 ) -> None:
     """Raise a shopper's request to export or remove their data, as Ecwid announces it."""
-    export, removal = GDPR_EVENTS["snake" if names == "snake" else "camel"]
-    event = event_by_hand(export if kind == "export" else removal, customer_id)
+    event = personal_data_event(kind, names, customer_id)
 
     async def work(storage: Storage) -> int:
         if await storage.get_customer(store_id, customer_id) is None:

@@ -31,6 +31,7 @@ GDPR_EVENTS = {
     "snake": ("customer.personal_data_export_request", "customer.personal_data_removal_request"),
 }
 GdprNames = Literal["camel", "snake"]
+PersonalDataKind = Literal["export", "removal"]
 
 # Every event name a token may subscribe to, and the scope it needs (spec section 2).
 EVENT_SCOPES: dict[str, str] = {
@@ -100,6 +101,12 @@ def event_by_hand(
     return WebhookEvent(
         type=event_type, entity_id=entity_id, data=data, scope=EVENT_SCOPES[event_type]
     )
+
+
+def personal_data_event(kind: PersonalDataKind, names: GdprNames, customer_id: int) -> WebhookEvent:
+    """A shopper's request to export or remove their data, under the spelling ``names``."""
+    export, removal = GDPR_EVENTS[names]
+    return event_by_hand(export if kind == "export" else removal, customer_id)
 
 
 class WebhookBody(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):

@@ -5,14 +5,18 @@ a shopper's personal-data requests."""
 from __future__ import annotations
 
 import time
-from typing import Literal
 
 import msgspec
 
 from ecwid_customers import admin, errors
 from ecwid_customers.control.plane import ControlCall
 from ecwid_customers.domain.ids import MAX_ID, MAX_LONG_ID
-from ecwid_customers.domain.webhooks import GDPR_EVENTS, Signature, event_by_hand
+from ecwid_customers.domain.webhooks import (
+    PersonalDataKind,
+    Signature,
+    event_by_hand,
+    personal_data_event,
+)
 from ecwid_customers.http.responses import Response, json_response
 from ecwid_customers.storage.outbox import Firing
 
@@ -34,7 +38,7 @@ class WebhookSpec(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_f
 
 
 class PersonalDataRequest(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
-    kind: Literal["export", "removal"]
+    kind: PersonalDataKind
 
 
 async def list_deliveries(call: ControlCall) -> Response:
@@ -131,9 +135,6 @@ async def personal_data_request(call: ControlCall) -> Response:
     await call.store(store_id)
     if customer_id > MAX_ID or await call.storage.get_customer(store_id, customer_id) is None:
         raise errors.control_not_found(f"customer {customer_id} of store {store_id}")
-    export, removal = GDPR_EVENTS[
-        "snake" if call.settings.webhook_gdpr_names == "snake" else "camel"
-    ]
-    event = event_by_hand(export if request.kind == "export" else removal, customer_id)
+    event = personal_data_event(request.kind, call.settings.webhook_gdpr_names, customer_id)
     queued = await call.storage.emit_event(store_id, event, now=call.kit.clocks.of(store_id).now())
     return json_response({"eventType": event.type, "queued": queued})
