@@ -14,6 +14,7 @@ from ecwid_customers.domain.models import Store
 from ecwid_customers.domain.webhooks import customer_event, event_by_hand
 from ecwid_customers.scopes import CUSTOMER_SCOPES, READ_CUSTOMERS
 from ecwid_customers.storage.base import Storage
+from ecwid_customers.storage.core.storage import SqlStorage
 from ecwid_customers.storage.errors import EmailTaken, StoreNotFound
 from ecwid_customers.storage.outbox import (
     AttemptResult,
@@ -61,6 +62,14 @@ def refused(at: float = WALL) -> AttemptResult:
         at=at, status=None, error="could not connect", latency_ms=1.0, snippet=None,
         delivered=False,
     )  # fmt: skip
+
+
+async def attempt_rows(storage: Storage) -> int:
+    """Rows left in the attempt log (the listing shows only those of deliveries it lists)."""
+    assert isinstance(storage, SqlStorage)
+    return int(
+        await storage.engine.read(lambda s: s.value("SELECT count(*) FROM webhook_attempts"))
+    )
 
 
 async def claim_all(storage: Storage, owner: str = "a", now: float = WALL) -> list[DueDelivery]:
@@ -200,9 +209,12 @@ async def test_pause_holds_deliveries_and_clear_forgets_them(outbox: Storage) ->
     assert await claim_all(outbox) == []
     assert await outbox.set_webhooks_paused(1003, False)
     assert await outbox.next_delivery_due() is not None
-    assert len(await claim_all(outbox)) == 1
+    (claimed,) = await claim_all(outbox)
+    await outbox.finish_attempt(claimed, "a", refused(), WALL + 1)
+    assert await attempt_rows(outbox) == 1
     assert await outbox.clear_deliveries(1003) == 1
     assert await outbox.list_deliveries(1003) == []
+    assert await attempt_rows(outbox) == 0  # the attempts went with their deliveries
     assert not await outbox.set_webhooks_paused(4004, True)
 
 
@@ -211,11 +223,16 @@ async def test_reset_and_delete_of_a_store_take_its_deliveries(outbox: Storage) 
     await create(outbox, "a@example.net")
     (claimed,) = await claim_all(outbox)
     await outbox.finish_attempt(claimed, "a", refused(), WALL + 1)
+    assert await attempt_rows(outbox) == 1
     assert await outbox.reset_store(1003)
     assert await outbox.list_deliveries(1003) == []
+    assert await attempt_rows(outbox) == 0
     await create(outbox, "b@example.net")
+    (claimed,) = await claim_all(outbox)
+    await outbox.finish_attempt(claimed, "a", refused(), WALL + 1)
     assert await outbox.delete_store(1003)
     assert await outbox.next_delivery_due() is None
+    assert await attempt_rows(outbox) == 0
 
 
 async def test_token_listing_shows_the_webhook_but_never_the_secret(outbox: Storage) -> None:

@@ -321,9 +321,5 @@ async def redeliver(session: Session, store_id: int, delivery_id: int, now: floa
 
 
 async def clear(session: Session, store_id: int) -> int:
-    await session.run(
-        "DELETE FROM webhook_attempts WHERE delivery_id IN "
-        "(SELECT id FROM webhook_deliveries WHERE store_id = ?)",
-        store_id,
-    )
+    # Their attempts go with them (ON DELETE CASCADE), as in a reset.
     return await session.run("DELETE FROM webhook_deliveries WHERE store_id = ?", store_id)
