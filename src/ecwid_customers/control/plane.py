@@ -22,13 +22,13 @@ from ecwid_customers.config import Settings
 from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.domain.ids import parse_store_id
+from ecwid_customers.http.app import CONTROL_PREFIX
 from ecwid_customers.http.asgi import Receive, Scope
 from ecwid_customers.http.request import header, read_body
 from ecwid_customers.http.responses import Response
 from ecwid_customers.http.router import Router
 from ecwid_customers.storage.base import Storage, StoreSummary
 
-PREFIX = "/_control"
 # Fixtures can be large; far above the API's own limit, still bounded.
 MAX_BODY = 64 * 1024 * 1024
 
@@ -139,7 +139,7 @@ class ControlPlane:
     async def handle(self, scope: Scope, receive: Receive) -> Response:
         if not self._authorised(scope):
             raise errors.control_unauthorised()
-        path: str = scope["path"][len(PREFIX) :].strip("/")
+        path: str = scope["path"][len(CONTROL_PREFIX) :].strip("/")
         method: str = scope["method"]
         found = self._router.resolve(method, path.split("/"))
         if found is True:
