@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ecwid_customers.domain.webhooks import WebhookEvent
-from ecwid_customers.storage.core import outbox
+from ecwid_customers.storage.core import outbox, stores
 from ecwid_customers.storage.core.session import Engine
 from ecwid_customers.storage.outbox import (
     BY_DEFAULT,
@@ -65,11 +65,11 @@ class OutboxMethods:
 
     async def set_webhooks_paused(self, store_id: int, paused: bool) -> bool:
         changed = await self.engine.write(
-            lambda s: s.run("UPDATE stores SET webhooks_paused = ? WHERE id = ?", paused, store_id)
+            lambda s: stores.set_store_setting(s, store_id, "webhooks_paused", paused)
         )
         if changed and not paused:
             self._queued()
-        return changed > 0
+        return changed
 
     async def clear_deliveries(self, store_id: int) -> int:
         return await self.engine.write(lambda s: outbox.clear(s, store_id))
