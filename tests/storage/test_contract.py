@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,6 +13,7 @@ from ecwid_customers.domain.models import CustomerDraft, Store
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.storage import open_storage
 from ecwid_customers.storage.base import NewToken, Storage
+from ecwid_customers.storage.core.storage import ACCESS_CACHE_SIZE
 from ecwid_customers.storage.errors import (
     EmailTaken,
     GroupNotFound,
@@ -174,6 +176,46 @@ async def test_access_resolves_store_then_token(backend: Storage) -> None:
     assert (await backend.access(1003, token_hash)).grant is None
     (listed,) = await backend.list_tokens(1003)
     assert listed.revoked_at == NOW + 1
+
+
+@pytest.fixture
+async def elsewhere(
+    backend: Storage, engine: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Storage]:
+    """A second storage on the same database, as another process (a CLI command) is."""
+    if engine == "sqlite":
+        url = f"sqlite:///{request.getfixturevalue('migrated_sqlite')}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    other = open_storage(url)
+    await other.open()
+    yield other
+    await other.close()
+
+
+async def test_access_sees_what_another_connection_changed_at_once(
+    backend: Storage, elsewhere: Storage
+) -> None:
+    """Access answers may be kept between requests; a change made through any connection
+    (here another storage, as ``token revoke`` run by hand is) still counts from the next one."""
+    token_hash = hash_token("secret_abc")
+    info = await backend.create_token(1003, reader_token(token_hash), now=NOW)
+    for _ in range(3):
+        assert (await backend.access(1003, token_hash)).grant is not None
+    assert await elsewhere.set_store_suspended(1003, True)
+    suspended = (await backend.access(1003, token_hash)).store
+    assert suspended is not None
+    assert suspended.suspended
+    assert await elsewhere.revoke_token(info.id, now=NOW + 1)
+    assert (await backend.access(1003, token_hash)).grant is None
+    assert await elsewhere.delete_store(1003)
+    assert (await backend.access(1003, token_hash)).store is None
+
+
+async def test_access_answers_kept_stay_bounded(backend: Storage) -> None:
+    for number in range(ACCESS_CACHE_SIZE + 10):
+        await backend.access(1003, hash_token(f"secret_made_up_{number}"))
+    assert len(backend._access) <= ACCESS_CACHE_SIZE  # type: ignore[attr-defined]
 
 
 async def test_token_for_unknown_store_is_refused(backend: Storage) -> None:

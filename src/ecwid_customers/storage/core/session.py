@@ -120,6 +120,12 @@ class Engine(Protocol):
 
     async def close(self) -> None: ...
 
+    def change_stamp(self) -> int | None:
+        """A number that stays the same only while nothing in the database has changed (by
+        any connection, in any process), read without a query; ``None`` where the engine
+        cannot tell that cheaply (nothing read is then kept for reuse)."""
+        ...
+
     async def read(self, work: Work[T]) -> T:
         """A short read (a lookup by key)."""
         ...

@@ -50,6 +50,10 @@ from ecwid_customers.storage.core.session import Engine, Session
 
 T = TypeVar("T")
 
+# Access answers kept for reuse: a store has a handful of tokens, so this holds every real
+# one; a flood of unknown tokens only empties it (each miss then costs the query it always did).
+ACCESS_CACHE_SIZE = 4096
+
 
 class Announcer:
     """Queues the webhook events of one write, in its transaction."""
@@ -83,6 +87,8 @@ class SqlStorage(OutboxMethods):
         # values serve every request, so parse each once.
         self._lists: dict[str, tuple[str, ...]] = {}
         self._listeners: list[Callable[[], None]] = []
+        # (store, token hash) -> (the engine's change stamp when read, the answer).
+        self._access: dict[tuple[int, bytes | None], tuple[int, Access]] = {}
 
     async def open(self) -> None:
         await self.engine.open()
@@ -123,7 +129,22 @@ class SqlStorage(OutboxMethods):
     # -- per request -----------------------------------------------------------------------
 
     async def access(self, store_id: int, token_hash: bytes | None) -> Access:
-        return await self.engine.read(lambda s: stores.access(s, store_id, token_hash, self._list))
+        """Every request asks this first. While the database is unchanged since the last
+        answer for the same store and token, that answer still holds: a revoked token, a
+        suspended store or a new setting is seen by the next request (the stamp is read
+        before the query, so an answer is never kept under a stamp older than its data)."""
+        stamp = self.engine.change_stamp()
+        key = (store_id, token_hash)
+        if stamp is not None:
+            kept = self._access.get(key)
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+        found = await self.engine.read(lambda s: stores.access(s, store_id, token_hash, self._list))
+        if stamp is not None:
+            if len(self._access) >= ACCESS_CACHE_SIZE:
+                self._access.clear()
+            self._access[key] = (stamp, found)
+        return found
 
     async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
         async def work(s: Session, announce: Announcer) -> int:

@@ -68,6 +68,9 @@ class PostgresEngine:
             raise RuntimeError("storage is not open")
         return self._pool
 
+    def change_stamp(self) -> int | None:
+        return None  # another process's commit is only seen by asking the server
+
     async def read(self, work: Work[T]) -> T:
         async with self._opened.acquire() as connection:
             return await work(PostgresSession(connection))

@@ -78,6 +78,14 @@ class SQLiteEngine:
             self._reader.connection.close()
             self._reader = None
 
+    def change_stamp(self) -> int | None:
+        # SQLite changes data_version on this connection whenever another connection (the
+        # writer, or another process) commits; the loop's reader never writes itself.
+        if self._reader is None:
+            return None
+        stamp: int = self._reader.connection.execute("PRAGMA data_version").fetchone()[0]
+        return stamp
+
     async def read(self, work: Work[T]) -> T:
         if self._reader is None:
             raise RuntimeError("storage is not open")
