@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
 import json
 import os
-import platform
 import re
 import signal
 import statistics
@@ -23,10 +21,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import charts
 import httpx
+import references
+import report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -423,7 +425,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="customers in the big store")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL points")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--references",
+        type=Path,
+        help="a directory of reference servers (serve.sh NAME PORT) to measure beside ours "
+        "in every round (default: $ECWID_BENCH_REFERENCES; none when unset)",
+    )
     args = parser.parse_args(argv)
+    reference_dir = references.directory(args.references)
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
     points: dict[tuple[str, int], Point] = {}
@@ -462,6 +471,9 @@ def main(argv: list[str]) -> int:
                 top.process.pid,
             )
         top.stop()
+
+        if reference_dir is not None:
+            measure_references(reference_dir, point, args.seconds, postgres_server)
 
         # Creates on a new store (0 rows), checked against the rows stored.
         fresh = work / "fresh.db"
@@ -639,9 +651,9 @@ def main(argv: list[str]) -> int:
             indent=1,
         )
     )
-    report = render(points, startup, profile_text, args)
-    args.out.write_text(report)
-    print(report)
+    text = report.render(points, startup, profile_text, args, draw_charts(points, args))
+    args.out.write_text(text)
+    print(text)
     failed = [p for p in points.values() if p.failures]
     for failing in failed:
         print(
@@ -651,124 +663,76 @@ def main(argv: list[str]) -> int:
     return 1 if failed else 0
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
+def measure_references(
+    where: Path, point: Callable[[str, int], Point], seconds: int, postgres_server: str
+) -> None:
+    """Each reference server at each connection count, in this round."""
+    for reference in references.REFERENCES:
+        env = {"TOKEN": references.TOKEN, "STORE": str(references.STORE)}
+        if reference.postgres:
+            if not postgres_server:
+                continue
+            recreate = ("DROP DATABASE IF EXISTS anchors WITH (FORCE)", "CREATE DATABASE anchors")
+            for statement in recreate:
+                subprocess.run(["psql", "-q", postgres_server, "-c", statement], check=True,
+                               capture_output=True)  # fmt: skip
+            env["ANCHOR_PG_DSN"] = postgres_server.rsplit("/", 1)[0] + "/anchors"
+        running = references.Running(where, reference, 18106, env)
+        try:
+            path = (
+                f"/api/v3/{references.STORE}/customers" if reference.script == "create.lua" else ""
+            )
+            for connections in CONNECTIONS[1:] if reference.postgres else CONNECTIONS:
+                measure(
+                    point(f"reference {reference.name}", connections),
+                    f"http://127.0.0.1:{running.port}{path}",
+                    reference.script,
+                    seconds,
+                    env,
+                    running.pid,
+                )
+        finally:
+            running.stop()
 
 
-def _cell(values: list[float], digits: int = 0) -> str:
-    if not values:
-        return "-"
-    middle = statistics.median(values)
-    if len(values) == 1:
-        return f"{middle:,.{digits}f}"
-    return f"{middle:,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
-
-
-def _ratio(points: dict[tuple[str, int], Point], name: str, base: str, connections: int) -> float:
-    top, item = points.get((base, connections)), points.get((name, connections))
-    if not top or not item or not top.median_rps:
-        return 0.0
-    return item.median_rps / top.median_rps
-
-
-def targets(
-    points: dict[tuple[str, int], Point], startup: dict[str, list[float]], rows: int
-) -> list[str]:
-    """The targets of the benchmark issue, each with the figure measured and met / missed."""
-    big = f"{rows:,} rows"
-    checks: list[tuple[str, float, bool, str]] = []
-    for connections in (16, 64):
-        ratio = _ratio(points, "create", "ceiling", connections)
-        checks.append((f"create >= 40% of ceiling at {connections}", ratio, ratio >= 0.4, "{:.2f}"))
-    for connections in (16, 64):
-        kept = _ratio(points, "create, webhooks to a slow receiver", "create", connections)
-        checks.append((f"create with webhooks >= 85% of create without, at {connections}", kept,
-                       kept >= 0.85, "{:.2f}"))  # fmt: skip
-    create_64 = points.get(("create", 64))
-    p99 = statistics.median(create_64.p99) if create_64 and create_64.p99 else float("inf")
-    checks.append(("create p99 < 25 ms at 64", p99, p99 < 25, "{:.1f} ms"))
-    worst_get = min(_ratio(points, "get by id", "ceiling", c) for c in CONNECTIONS)
-    checks.append(("get by id >= 60% of ceiling", worst_get, worst_get >= 0.6, "{:.2f} (lowest)"))
-    for connections in CONNECTIONS:
-        found = points.get((f"search by email, {big}", connections))
-        p50 = statistics.median(found.p50) if found and found.p50 else float("inf")
-        checks.append((f"search by email on {big}: p50 < 5 ms at {connections}", p50, p50 < 5,
-                       "{:.2f} ms"))  # fmt: skip
-    growth = min((_ratio(points, f"create, {big}", "create", c) for c in CONNECTIONS), default=0.0)
-    checks.append((f"create on {big} >= 90% of empty store", growth, growth >= 0.9,
-                   "{:.2f} (lowest)"))  # fmt: skip
-    rss = max((max(p.rss_mb) for p in points.values() if p.rss_mb and p.name != "ceiling"
-               and not p.name.startswith("PostgreSQL")), default=0.0)  # fmt: skip
-    checks.append(("server RSS < 150 MB (SQLite, one process)", rss, rss < 150, "{:.0f} MB"))
-    start = statistics.median(startup["existing database"]) if startup["existing database"] else 9.0
-    checks.append(("start to first request < 1 s", start, start < 1, "{:.2f} s"))
-    return [
-        f"- {'met' if ok else '**missed**'}: {what}: {template.format(value)}"
-        for what, value, ok, template in checks
+def draw_charts(points: dict[tuple[str, int], Point], args: argparse.Namespace) -> list[Path]:
+    """The report's PNG charts, next to it."""
+    folder = args.out.parent
+    drawn = [
+        charts.against_connections(
+            points,
+            ["ceiling", "create", "reference raw-durable", "reference starlette-durable"],
+            "Create (SQLite): ours beside the ceiling and the references, same run",
+            folder / "benchmarks-create.png",
+        ),
+        charts.against_connections(
+            points,
+            ["ceiling", "get by id", "update", "reference raw-get"],
+            "GET by id and PUT (SQLite): ours beside the ceiling and the references, same run",
+            folder / "benchmarks-read-update.png",
+        ),
     ]
-
-
-def render(
-    points: dict[tuple[str, int], Point],
-    startup: dict[str, list[float]],
-    profile: str,
-    args: argparse.Namespace,
-) -> str:
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `make bench` (`bench/run.py --rounds {args.rounds} --seconds {args.seconds}"
-        f" --rows {args.rows}`) on {now}.",
-        "",
-        f"Machine: {_machine()}. The load generator (wrk, 1 thread) shares the machine.",
-        "",
-        "Each cell: the median of the rounds, with the range in brackets. Ratio: median requests/s",
-        "over the ceiling's at the same connection count (the ceiling is an ASGI app that reads",
-        "the body and answers a constant, on the same uvicorn, measured in the same run). Latency",
-        "is wrk's (corrected for coordinated omission). RSS: peak resident memory of the server",
-        "processes. Every run checked that all answers were 2xx and, for creates, that the rows",
-        "stored match the creates acknowledged; a run that failed this has no number.",
-        "",
-        "| scenario | connections | requests/s | ratio to ceiling | p50 ms | p99 ms "
-        "| peak RSS MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for (name, connections), item in points.items():
-        top = points.get(("ceiling", connections))
-        ratio = item.median_rps / top.median_rps if top and top.median_rps else 0.0
-        failed = f" **FAILED: {'; '.join(item.failures)}**" if item.failures else ""
-        lines.append(
-            f"| {name}{failed} | {connections} | {_cell(item.rps)} | {ratio:.2f} | "
-            f"{_cell(item.p50, 2)} | {_cell(item.p99, 2)} | {_cell(item.rss_mb)} |"
+    if any(name.startswith("PostgreSQL") for name, _ in points):
+        drawn.append(
+            charts.against_connections(
+                points,
+                [
+                    "PostgreSQL 1 process(es): create",
+                    "PostgreSQL 2 process(es): create",
+                    "reference raw-pg",
+                ],
+                "Create on PostgreSQL: ours beside the reference, same run",
+                folder / "benchmarks-postgres.png",
+            )
         )
-    lines += ["", "Start of `ecwid-customers serve` to its first successful request, seconds:", ""]
-    for name, values in startup.items():
-        lines.append(f"- {name}: {_cell(values, 2)}")
-    lines += ["", "## Targets", "", *targets(points, startup, args.rows), "",
-              "Why the targets that are missed are missed, and what the profile shows:",
-              "[bench/README.md](bench/README.md)."]  # fmt: skip
-    if profile:
-        lines += [
-            "",
-            "## Where a create's time goes",
-            "",
-            "py-spy, 8 s of the create load at 64 connections on a new store:",
-            "",
-            "```text",
-            profile,
-            "```",
-        ]
-    return "\n".join(lines) + "\n"
+    sizes: dict[int, dict[int, float]] = {}
+    for (name, connections), item in points.items():
+        rows = 0 if name == "create" else args.rows if name == f"create, {args.rows:,} rows" else -1
+        if rows >= 0 and item.rps:
+            sizes.setdefault(rows, {})[connections] = statistics.median(item.rps)
+    if sizes:
+        drawn.append(charts.against_store_size(sizes, folder / "benchmarks-store-size.png"))
+    return drawn
 
 
 if __name__ == "__main__":
