@@ -170,7 +170,8 @@ def test_logs_hold_no_tokens_passwords_or_bodies(
 
 def test_a_pipelined_request_after_a_large_body_is_not_refused(server: Server) -> None:
     token = token_of(server).encode()
-    body = b'{"email": "big@example.net", "privateAdminNotes": "' + b"n" * 60_000 + b'"}'
+    addresses = b",".join(b'{"street": "%d %s"}' % (n, b"s" * 990) for n in range(60))
+    body = b'{"email": "big@example.net", "shippingAddresses": [' + addresses + b"]}"
     post = (
         b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token
         + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)

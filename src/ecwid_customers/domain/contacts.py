@@ -19,6 +19,7 @@ import copy
 
 from ecwid_customers import errors
 from ecwid_customers.domain.inputs import ContactInput
+from ecwid_customers.domain.limits import MAX_CONTACTS
 from ecwid_customers.domain.models import Contact, ContactType
 
 
@@ -199,6 +200,8 @@ def find_contact(contacts: list[Contact], contact_id: int) -> Contact:
 def add_contact(contacts: list[Contact], sent: ContactInput, *, timestamp: str) -> list[Contact]:
     """POST a contact: appended as new (id 0); ``default: true`` takes the type's default."""
     value, kind = _required(sent, "CustomerContact")
+    if len(contacts) >= MAX_CONTACTS:
+        raise errors.wrong_parameter("contacts", f"a customer has at most {MAX_CONTACTS} contacts")
     contacts = [copy.copy(contact) for contact in contacts]
     contact = Contact(
         id=0,

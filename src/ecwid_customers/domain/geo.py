@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import pycountry
-
 
 class UnknownCountry(ValueError):
     pass
@@ -20,8 +18,14 @@ class UnknownSubdivision(ValueError):
     pass
 
 
+# pycountry is imported where its tables are first loaded (warm_up, on a thread at start):
+# importing it takes a tenth of a second that a starting server need not wait for.
+
+
 @cache
 def _country_names() -> dict[str, str]:
+    import pycountry
+
     # ``common_name`` is the everyday form ("South Korea", "Taiwan") where ISO's formal name
     # reads like a treaty ("Korea, Republic of"); shop checkouts show the everyday form.
     return {
@@ -32,6 +36,8 @@ def _country_names() -> dict[str, str]:
 
 @cache
 def _subdivision_names() -> dict[str, dict[str, str]]:
+    import pycountry
+
     names: dict[str, dict[str, str]] = {}
     for subdivision in pycountry.subdivisions:
         country_code, _, local_code = subdivision.code.partition("-")

@@ -13,11 +13,16 @@ from typing import Annotated
 
 import msgspec
 
+from ecwid_customers.domain import limits
 from ecwid_customers.domain.ids import MAX_LONG_ID
 from ecwid_customers.domain.models import B2bB2c, ContactType
 
 Int64 = Annotated[int, msgspec.Meta(ge=0, le=MAX_LONG_ID)]
 SmallInt = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
+# Text bounded at decode time (domain/limits.py): a longer value is a 400 naming its field.
+Short = Annotated[str, msgspec.Meta(max_length=limits.SHORT_TEXT)]
+Long = Annotated[str, msgspec.Meta(max_length=limits.LONG_TEXT)]
+Notes = Annotated[str, msgspec.Meta(max_length=limits.NOTES_TEXT)]
 
 
 class _Input(msgspec.Struct, rename="camel", kw_only=True):
@@ -25,70 +30,79 @@ class _Input(msgspec.Struct, rename="camel", kw_only=True):
 
 
 class BillingPersonInput(_Input, kw_only=True):
-    name: str | None = None
-    company_name: str | None = None
-    street: str | None = None
-    city: str | None = None
-    country_code: str | None = None
-    country_name: str | None = None
-    postal_code: str | None = None
-    state_or_province_code: str | None = None
-    state_or_province_name: str | None = None
-    phone: str | None = None
+    name: Short | None = None
+    company_name: Short | None = None
+    street: Long | None = None
+    city: Short | None = None
+    country_code: Short | None = None
+    country_name: Short | None = None
+    postal_code: Short | None = None
+    state_or_province_code: Short | None = None
+    state_or_province_name: Short | None = None
+    phone: Short | None = None
 
 
 class ShippingAddressInput(BillingPersonInput, kw_only=True):
     id: Int64 | None = None
-    note: str | None = None
+    note: Long | None = None
     default_address: bool | None = None
     order_by: SmallInt | None = None
 
 
 class ContactInput(_Input, kw_only=True):
     id: Int64 | None = None
-    contact: str | None = None
-    handle: str | None = None
-    note: str | None = None
+    contact: Long | None = None
+    handle: Short | None = None
+    note: Long | None = None
     type: ContactType | None = None
     default: bool | None = None
     order_by: SmallInt | None = None
 
 
 class ExtraFieldInput(_Input, kw_only=True):
-    key: str | None = None
-    title: str | None = None
-    value: str | None = None
-    type: str | None = None
+    key: Short | None = None
+    title: Short | None = None
+    value: Long | None = None
+    type: Short | None = None
 
 
 class CustomerInput(_Input, kw_only=True):
-    email: str | None = None
-    password: str | None = None
+    email: str | None = None  # its own length rule: domain/create.py
+    password: Long | None = None
     billing_person: BillingPersonInput | None = None
-    shipping_addresses: list[ShippingAddressInput] | None = None
-    contacts: list[ContactInput] | None = None
+    shipping_addresses: (
+        Annotated[
+            list[ShippingAddressInput], msgspec.Meta(max_length=limits.MAX_SHIPPING_ADDRESSES)
+        ]
+        | None
+    ) = None
+    contacts: Annotated[list[ContactInput], msgspec.Meta(max_length=limits.MAX_CONTACTS)] | None = (
+        None
+    )
     # Any non-negative id is a lookup: one that does not exist is a 404, not a 400 (Q7).
     customer_group_id: Int64 | None = None
     b2b_b2c: B2bB2c | None = msgspec.field(default=None, name="b2b_b2c")
-    tax_id: str | None = None
+    tax_id: Short | None = None
     tax_id_valid: bool | None = None
     tax_exempt: bool | None = None
     accept_marketing: bool | None = None
-    lang: str | None = None
-    private_admin_notes: str | None = None
-    fiscal_code: str | None = None
-    electronic_invoice_pec_email: str | None = None
-    electronic_invoice_sdi_code: str | None = None
-    extrafields: list[ExtraFieldInput] | None = None
-    primary_phone: str | None = None
+    lang: Short | None = None
+    private_admin_notes: Notes | None = None
+    fiscal_code: Short | None = None
+    electronic_invoice_pec_email: Short | None = None
+    electronic_invoice_sdi_code: Short | None = None
+    extrafields: (
+        Annotated[list[ExtraFieldInput], msgspec.Meta(max_length=limits.MAX_EXTRA_FIELDS)] | None
+    ) = None
+    primary_phone: Short | None = None
 
 
 class CustomerGroupInput(_Input, kw_only=True):
-    name: str | None = None
-    external_reference_id: str | None = None
+    name: Short | None = None
+    external_reference_id: Short | None = None
 
 
 class ExtraFieldDefinitionInput(_Input, kw_only=True):
-    title: str | None = None
-    type: str | None = None
+    title: Short | None = None
+    type: Short | None = None
     shown_on_order_details: bool | None = None

@@ -12,6 +12,7 @@ above it that takes part in calls through :class:`~ecwid_customers.http.hooks.Ca
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -96,6 +97,7 @@ class EcwidApp:
         self.rate_limiter = RateLimiter()
         # SHA-256 of the tokens seen: a few distinct values serve nearly every request.
         self._hashes: dict[str, bytes] = {}
+        self._warming: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         # Typed Any so the app fits servers' and clients' ASGI signatures alike.
@@ -111,7 +113,9 @@ class EcwidApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.storage.open()
-                    geo.warm_up()
+                    # The ISO tables take a tenth of a second to load: on a thread, so the
+                    # server answers meanwhile (a request that needs them first waits for them).
+                    self._warming = asyncio.get_running_loop().run_in_executor(None, geo.warm_up)
                     for service in self.services:
                         await service.start()
                 except Exception as error:

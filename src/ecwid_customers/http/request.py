@@ -20,6 +20,7 @@ from ecwid_customers.storage.base import Storage
 T = TypeVar("T")
 
 _JSON_MEDIA_TYPES = frozenset({"application/json", "text/json"})
+_TOO_LONG = re.compile(r"Expected (?P<kind>str|array) of length <= (?P<limit>\d+)")
 _AT_PATH = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 
 
@@ -59,6 +60,11 @@ def _decode_error(error: msgspec.DecodeError) -> errors.EcwidError:
         return errors.body_not_object()
     # "Expected `int | null`, got `str`" -> "expected int, got str": null is never the point.
     detail = match["what"].replace("`", "").replace(" | null", "")
+    bound = _TOO_LONG.fullmatch(detail)
+    if bound:  # a size limit (domain/limits.py), worded as the domain's own length checks
+        if bound["kind"] == "str":
+            return errors.wrong_parameter(path, f"longer than {bound['limit']} characters")
+        return errors.wrong_parameter(path, f"more than {bound['limit']} items")
     return errors.wrong_parameter(path, detail[:1].lower() + detail[1:])
 
 

@@ -22,12 +22,15 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ecwid_customers.domain.webhooks import CONNECT_TIMEOUT, RESPONSE_TIMEOUT, next_attempt_offset
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.outbox import AttemptResult, Claim, DueDelivery
-from ecwid_customers.webhooks import sender
+
+if TYPE_CHECKING:
+    from ecwid_customers.webhooks.sender import Sender
 
 logger = logging.getLogger("ecwid_customers.webhooks")
 
@@ -71,13 +74,9 @@ class Dispatcher:
         self._busy: Counter[str] = Counter()
         self._endpoint_of: dict[int, str] = {}
         self._loop_task: asyncio.Task[None] | None = None
-        self._sender: sender.Sender | None = None
+        self._sender: Sender | None = None
 
     async def start(self) -> None:
-        connect, response = self.timeouts
-        self._sender = sender.Sender.open(
-            self.concurrency, connect_timeout=connect, response_timeout=response
-        )
         self.storage.on_delivery_queued(self.wake)
         self._loop_task = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
@@ -167,10 +166,21 @@ class Dispatcher:
             del self._busy[endpoint]
         self._wake.set()
 
+    def _opened_sender(self) -> Sender:
+        """The HTTP client, made at the first delivery: its library (aiohttp) takes a quarter
+        of a second to import, which a server that never delivers should not wait for."""
+        if self._sender is None:
+            from ecwid_customers.webhooks.sender import Sender
+
+            connect, response = self.timeouts
+            self._sender = Sender.open(
+                self.concurrency, connect_timeout=connect, response_timeout=response
+            )
+        return self._sender
+
     async def _deliver(self, delivery: DueDelivery, endpoint: str) -> None:
-        assert self._sender is not None
         try:
-            result = await self._sender.attempt(delivery)
+            result = await self._opened_sender().attempt(delivery)
         except Exception as error:  # a bug here must not lose the delivery
             logger.exception("webhook delivery %s failed in the sender", delivery.id)
             result = AttemptResult(
