@@ -24,6 +24,12 @@ class Settings:
     rate_limit: int | None = None
     # Seconds a client has to send a request's line and headers (slow clients are cut off).
     head_timeout: float = 10.0
+    # Seconds a client has, after a request's headers, to send its whole body.
+    body_timeout: float = 30.0
+    # Seconds a client may leave an answer unread before its connection is dropped.
+    write_timeout: float = 30.0
+    # Connections open at once before new ones get 503; None: what the open-file limit allows.
+    max_connections: int | None = None
     # The control plane (/_control/, the test kit) answers to this token; None turns it off.
     admin_token: str | None = None
     # Calls remembered per store by the control plane's journal.

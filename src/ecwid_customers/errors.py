@@ -54,8 +54,13 @@ def body_not_object() -> EcwidError:
 
 def body_too_large(limit: int) -> EcwidError:
     # Spec Q26: Ecwid never documents 413, so an oversized body is a 400.
+    # The connection closes after this answer (lingering, so the answer arrives): what is
+    # left of the body is not read and thrown away on a connection kept open for more.
     return EcwidError(
-        400, "WRONG_PARAMETER", f"Request body is too large: the limit is {limit} bytes"
+        400,
+        "WRONG_PARAMETER",
+        f"Request body is too large: the limit is {limit} bytes",
+        headers=((b"connection", b"close"),),
     )
 
 
@@ -166,6 +171,19 @@ def internal_error() -> EcwidError:
 
 def connection_unparsable() -> EcwidError:
     return EcwidError(400, "WRONG_PARAMETER", "Invalid HTTP request")
+
+
+def connection_bad_framing(detail: str) -> EcwidError:
+    return EcwidError(400, "WRONG_PARAMETER", f"Invalid HTTP request: {detail}")
+
+
+def connection_limit_reached() -> EcwidError:
+    return EcwidError(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The server has too many open connections; try again shortly",
+        headers=((b"retry-after", b"1"),),
+    )
 
 
 def connection_timeout() -> EcwidError:

@@ -10,6 +10,7 @@ import copy
 import json
 import logging
 import os
+import resource
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -71,10 +72,41 @@ def _log_config(log_level: str) -> dict[str, Any]:
     return config
 
 
+# Open files kept for other things than clients: the database, its readers, webhook sockets.
+FD_RESERVE = 64
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit; the limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass  # some systems cap it lower than they report: keep what we have
+    return soft
+
+
+def configure_connections(settings: Settings) -> tuple[int, int]:
+    """Set the connection guards from ``settings``; the open-file limit and the connection
+    limit in effect."""
+    files = raise_open_file_limit()
+    limit = settings.max_connections or max(1, files - FD_RESERVE)
+    GuardedHttpToolsProtocol.configure(
+        head_timeout=settings.head_timeout,
+        body_timeout=settings.body_timeout,
+        write_timeout=settings.write_timeout,
+        max_connections=limit,
+    )
+    return files, limit
+
+
 def worker_app() -> EcwidApp | KitApp:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
-    GuardedHttpToolsProtocol.head_timeout = settings.head_timeout
+    configure_connections(settings)
     return build_app(open_storage(os.environ[DATABASE_URL_ENV]), settings)
 
 
@@ -99,7 +131,7 @@ def run_server(
     for note in plan.notes:
         logger.warning("%s", note)
     settings = plan.settings
-    GuardedHttpToolsProtocol.head_timeout = settings.head_timeout
+    files, connections = configure_connections(settings)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -123,6 +155,8 @@ def run_server(
         )
     else:
         config = uvicorn.Config(build_app(open_storage(database_url), settings), **options)
+    # Logged once uvicorn.Config has set logging up.
+    logger.info("open files allowed: %d; connections served at once: %d", files, connections)
     # Bind and listen first, so the port we announce is the one we hold (even when the OS
     # picked it) and connections made right away wait in the backlog instead of being refused.
     sock = config.bind_socket()

@@ -59,6 +59,31 @@ from ecwid_customers.scopes import CUSTOMER_SCOPES
     "connection is closed.",
 )
 @click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    metavar="SECONDS",
+    help="Time a client has, after a request's headers, to send its whole body; then 408 and "
+    "the connection is closed.",
+)
+@click.option(
+    "--write-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    metavar="SECONDS",
+    help="Time a client may leave an answer unread before its connection is dropped.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Connections open at once; one more is answered 503 SERVICE_UNAVAILABLE and closed. "
+    "Default: what the open-file limit allows (raised to its hard limit at start), less a "
+    "reserve for the database and webhooks.",
+)
+@click.option(
     "--admin-token",
     envvar="ECWID_CUSTOMERS_ADMIN_TOKEN",
     metavar="admin_...",
@@ -130,6 +155,9 @@ def serve(
     update_scope_only: bool,
     rate_limit: int | None,
     head_timeout: float,
+    body_timeout: float,
+    write_timeout: float,
+    max_connections: int | None,
     admin_token: str | None,
     no_control: bool,
     journal_size: int,
@@ -150,6 +178,9 @@ def serve(
         update_scope_only=update_scope_only,
         rate_limit=rate_limit,
         head_timeout=head_timeout,
+        body_timeout=body_timeout,
+        write_timeout=write_timeout,
+        max_connections=max_connections,
         admin_token=admin_token,
         journal_size=journal_size,
         webhooks=not no_webhooks,

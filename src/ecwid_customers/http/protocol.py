@@ -8,26 +8,38 @@ answers such requests and closes the connection:
 - a head (request line and headers) over ``MAX_HEAD`` bytes: 431 ``REQUEST_HEADERS_TOO_LARGE``;
 - a head not complete ``head_timeout`` seconds (``serve --head-timeout``) after the
   connection opened or the request began: 408 ``REQUEST_TIMEOUT``;
-- what httptools cannot parse: 400 ``WRONG_PARAMETER`` in Ecwid's JSON shape rather than
-  uvicorn's plain text.
+- what httptools cannot parse, an HTTP/1.1 request without ``Host``, and a
+  ``Transfer-Encoding`` other than exactly ``chunked`` on HTTP/1.1 (on HTTP/1.0 none at
+  all): 400 ``WRONG_PARAMETER`` in Ecwid's JSON shape rather than uvicorn's plain text;
+- a body not complete ``body_timeout`` seconds after its head (``serve --body-timeout``):
+  408 ``REQUEST_TIMEOUT``;
+- a connection beyond ``max_connections`` open at once (``serve --max-connections``): 503
+  ``SERVICE_UNAVAILABLE`` with ``Retry-After``, logged at most once every few seconds;
+- a client that reads nothing of an answer for ``write_timeout`` seconds: the connection is
+  dropped (what it was sent stays bounded by the size limits on a customer).
 
+Every close lingers (``lingering.py``), so a refusal reaches a client that is still sending.
 Bodies are bounded by the app (``Settings.max_body_size``) and read without blocking anyone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ecwid_customers import errors
+from ecwid_customers.http.lingering import LingeringTransport
 from ecwid_customers.http.responses import JSON_CONTENT_TYPE, error_response
 
 MAX_URL = 8 * 1024  # as common front ends allow
 MAX_HEAD = 32 * 1024  # nginx's default header buffers hold 32 KiB
+# Seconds between two log lines about connections refused for being one too many.
+REFUSAL_LOG_INTERVAL = 5.0
 
 
 def _reason(status: int) -> bytes:
@@ -39,8 +51,23 @@ class _Refused(Exception):
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    # Seconds; a real client sends its head in one go. Set by server.py from the settings.
-    head_timeout: float = 10.0
+    # Set by server.py from the settings (see configure()).
+    head_timeout: ClassVar[float] = 10.0  # a real client sends its head in one go
+    body_timeout: ClassVar[float] = 30.0
+    write_timeout: ClassVar[float] = 30.0
+    max_connections: ClassVar[int] = 1000
+    # Connections refused since the last log line about them, and when that was.
+    _refused: ClassVar[int] = 0
+    _refusal_logged: ClassVar[float] = 0.0
+
+    @classmethod
+    def configure(
+        cls, *, head_timeout: float, body_timeout: float, write_timeout: float, max_connections: int
+    ) -> None:
+        cls.head_timeout = head_timeout
+        cls.body_timeout = body_timeout
+        cls.write_timeout = write_timeout
+        cls.max_connections = max_connections
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,14 +80,75 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # A refusal that must wait for the answers still owed to earlier, pipelined requests.
         self._pending: errors.EcwidError | None = None
         self._upgraded = False  # the parser stopped at an Upgrade: read nothing more
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._write_timer: asyncio.TimerHandle | None = None
+        self._lingering: LingeringTransport | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        self._lingering = LingeringTransport(transport, self.loop)
+        super().connection_made(self._lingering)  # type: ignore[arg-type]
+        if len(self.connections) > self.max_connections:
+            self._refuse_connection()
+            return
         self._start_head_timer()  # a connection that never sends a byte is closed too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
+        self._stop_body_timer()
+        self._stop_write_timer()
+        if self._lingering is not None:
+            self._lingering.lost()
         super().connection_lost(exc)
+
+    def _refuse_connection(self) -> None:
+        cls = type(self)
+        cls._refused += 1
+        now = time.monotonic()
+        if now - cls._refusal_logged >= REFUSAL_LOG_INTERVAL:
+            self.logger.warning(
+                "refused %d connection(s): %d open, the limit is %d (serve --max-connections)",
+                cls._refused,
+                len(self.connections),
+                self.max_connections,
+            )
+            cls._refused, cls._refusal_logged = 0, now
+        self._write_refusal(errors.connection_limit_reached(), log=False)
+
+    # -- the body and write timers ---------------------------------------------------------
+
+    def _stop_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing() or self.cycle is None or not self.cycle.more_body:
+            return
+        if self.flow.read_paused:  # the server stopped reading (the app is busy): not late
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+            return
+        self._refuse(errors.connection_timeout())
+
+    def _stop_write_timer(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(self.write_timeout, self._write_timed_out)
+
+    def resume_writing(self) -> None:
+        self._stop_write_timer()
+        super().resume_writing()
+
+    def _write_timed_out(self) -> None:
+        self._write_timer = None
+        self.logger.info("dropped a client that read nothing for %.0f s", self.write_timeout)
+        if self._lingering is not None:
+            self._lingering.abort()
 
     # -- the head timer --------------------------------------------------------------------
 
@@ -122,9 +210,33 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             # served here, so such a request is refused.
             self._refusal = errors.connection_unparsable()
             raise _Refused
+        framing = self._framing_fault()
+        if framing is not None:
+            self._refusal = errors.connection_bad_framing(framing)
+            raise _Refused
         self._head_open = False
         self._stop_head_timer()
         super().on_headers_complete()
+        if self._declares_body():
+            self._stop_body_timer()
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+
+    def _framing_fault(self) -> str | None:
+        """What RFC 9112 forbids that httptools lets through, or ``None``."""
+        version = self.parser.get_http_version()
+        names = [name for name, _ in self.headers]
+        if version == "1.1" and b"host" not in names:
+            return "an HTTP/1.1 request needs a Host header"
+        encodings = [value for name, value in self.headers if name == b"transfer-encoding"]
+        if encodings and version != "1.1":
+            return "Transfer-Encoding needs HTTP/1.1"
+        if encodings and (len(encodings) > 1 or encodings[0].strip().lower() != b"chunked"):
+            return "the only Transfer-Encoding accepted is chunked"
+        return None
+
+    def on_message_complete(self) -> None:
+        self._stop_body_timer()
+        super().on_message_complete()
 
     def _declares_body(self) -> bool:
         for name, value in self.headers:
@@ -140,6 +252,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # -- incoming bytes --------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering is not None and self._lingering.closing:
+            self._lingering.discard(data)  # the connection is closing: only drained
+            return
         if self._upgraded:
             return  # nothing after an Upgrade head is read: the connection closes after it
         self._unset_keepalive_if_required()
@@ -198,11 +313,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._write_refusal(error)
 
-    def _write_refusal(self, error: errors.EcwidError) -> None:
-        self.logger.info("refused a request: %d %s", error.status, error.code)
+    def _write_refusal(self, error: errors.EcwidError, *, log: bool = True) -> None:
+        if log:
+            self.logger.info("refused a request: %d %s", error.status, error.code)
         response = error_response(error)
         head = [b"HTTP/1.1 %d %s\r\n" % (response.status, _reason(response.status))]
         head += [b"%s: %s\r\n" % pair for pair in self.server_state.default_headers]
+        head += [b"%s: %s\r\n" % pair for pair in response.headers]
         self.transport.write(
             b"".join(head)
             + b"content-type: %s\r\ncontent-length: %d\r\nconnection: close\r\n\r\n%s"
