@@ -93,7 +93,8 @@ def test_a_body_that_does_not_arrive_in_time_gets_408(server: Server, chunked: b
     assert received.startswith(b"HTTP/1.1 408"), received
     assert b"REQUEST_TIMEOUT" in received
     assert time.monotonic() - started < 5
-    assert httpx.get(f"http://127.0.0.1:{server.port}/api/v3/1003/customers").status_code == 403  # serving
+    serving = httpx.get(f"http://127.0.0.1:{server.port}/api/v3/1003/customers")
+    assert serving.status_code == 403
 
 
 def test_an_oversized_body_gets_its_answer_and_the_connection_closes(server: Server) -> None:
