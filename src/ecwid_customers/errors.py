@@ -166,6 +166,17 @@ def internal_error() -> EcwidError:
     return EcwidError(500, "INTERNAL_ERROR", "Internal server error")
 
 
+def service_unavailable(retry_after: int = 5) -> EcwidError:
+    """The database cannot serve the call now (a full disk, a read-only file, no server).
+    Ecwid documents no 503; a retryable answer is more use to a client than a 500."""
+    return EcwidError(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The service is temporarily unavailable; try again shortly",
+        headers=((b"retry-after", str(retry_after).encode()),),
+    )
+
+
 # -- the connection (answered by http/protocol.py before the app sees a request) ------------
 
 
@@ -237,6 +248,7 @@ _SAMPLES = {
         email_already_exists(),
         unsupported_media_type(),
         internal_error(),
+        service_unavailable(),
     )
 }
 

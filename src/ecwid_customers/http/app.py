@@ -118,6 +118,10 @@ class EcwidApp:
                     self._warming = asyncio.get_running_loop().run_in_executor(None, geo.warm_up)
                     for service in self.services:
                         await service.start()
+                except StorageError as error:  # the database's state, not a bug: one line
+                    logger.error("could not start: %s", error)
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
                 except Exception as error:
                     logger.exception("could not start")
                     await send({"type": "lifespan.startup.failed", "message": str(error)})

@@ -20,5 +20,7 @@ def ecwid_error(error: storage.StorageError) -> errors.EcwidError:
         return errors.customer_group_not_found(error.id)
     if isinstance(error, storage.StoreNotFound):
         return errors.store_not_found()
+    if isinstance(error, storage.StorageUnavailable):
+        return errors.service_unavailable()
     # A store out of ids, or (administration only) a store or token that already exists.
     return errors.internal_error()

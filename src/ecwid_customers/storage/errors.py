@@ -53,3 +53,13 @@ class CustomerNotFound(_AboutOne, template="customer {id} does not exist"): ...
 
 
 class GroupNotFound(_AboutOne, template="customer group {id} does not exist"): ...
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot do this now, for a reason outside the request: the disk is full,
+    the file is read-only, I/O fails, the server is unreachable. Nothing was written; the same
+    request may succeed later. ``kind`` names the fault in a few words, for the log."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"the database is unavailable: {kind}")
+        self.kind = kind

@@ -68,3 +68,24 @@ async def create_pool(url: str, *, min_size: int, max_size: int) -> Pool:
         server_settings={"application_name": "ecwid-customers"},
     )
     return pool
+
+
+# What says "the database cannot do this now" rather than "this request is wrong": the kind
+# of fault, in a few words, by exception class (the first that matches).
+_UNAVAILABLE: tuple[tuple[type[BaseException], str], ...] = (
+    (asyncpg.exceptions.DiskFullError, "the database server's disk is full"),
+    (asyncpg.exceptions.InsufficientResourcesError, "the database server is out of resources"),
+    (asyncpg.exceptions.ReadOnlySQLTransactionError, "the database is read-only"),
+    (asyncpg.exceptions.OperatorInterventionError, "the database server is shutting down"),
+    (asyncpg.exceptions.PostgresConnectionError, "the connection to the database failed"),
+    (asyncpg.exceptions.ConnectionDoesNotExistError, "the connection to the database was lost"),
+    (OSError, "the database server cannot be reached"),
+)
+
+
+def unavailable(error: BaseException) -> str | None:
+    """The kind of fault ``error`` is, or ``None`` for one that is the request's or code's."""
+    for kind, words in _UNAVAILABLE:
+        if isinstance(error, kind):
+            return words
+    return None

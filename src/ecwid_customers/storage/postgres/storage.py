@@ -13,11 +13,15 @@ migrate twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import TypeVar
 
 from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work
 from ecwid_customers.storage.core.storage import SqlStorage
+from ecwid_customers.storage.errors import StorageError, StorageUnavailable
+from ecwid_customers.storage.faults import FaultLog
 from ecwid_customers.storage.postgres import db
 from ecwid_customers.storage.postgres.dialect import POSTGRES, PostgresSession
 from ecwid_customers.storage.urls import postgres_dsn
@@ -36,6 +40,7 @@ class PostgresEngine:
         self.url = url
         self.min_connections = min_connections
         self.max_connections = max_connections
+        self.faults = FaultLog()
         self._pool: db.Pool | None = None
 
     async def open(self) -> None:
@@ -71,28 +76,48 @@ class PostgresEngine:
     def change_stamp(self) -> int | None:
         return None  # another process's commit is only seen by asking the server
 
+    @contextlib.contextmanager
+    def _faults(self) -> Iterator[None]:
+        """Faults of the database (not of the request) as StorageUnavailable, logged sparingly."""
+        try:
+            yield
+        except StorageError:
+            raise
+        except Exception as error:
+            kind = db.unavailable(error)
+            if kind is None:
+                raise
+            fault = StorageUnavailable(kind)
+            self.faults.failed(fault)
+            raise fault from None
+
     async def read(self, work: Work[T]) -> T:
-        async with self._opened.acquire() as connection:
-            return await work(PostgresSession(connection))
+        with self._faults():
+            async with self._opened.acquire() as connection:
+                return await work(PostgresSession(connection))
 
     async def read_long(self, work: Work[T]) -> T:
         # The server does the waiting: a long query holds a connection, not the event loop.
         return await self.read(work)
 
     async def snapshot(self, work: Work[T]) -> T:
-        async with (
-            self._opened.acquire() as connection,
-            connection.transaction(isolation="repeatable_read", readonly=True),
-        ):
-            return await work(PostgresSession(connection))
+        with self._faults():
+            async with (
+                self._opened.acquire() as connection,
+                connection.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                return await work(PostgresSession(connection))
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in one transaction; its result once that has committed."""
         attempt = 1
         while True:
             try:
-                async with self._opened.acquire() as connection, connection.transaction():
-                    return await work(PostgresSession(connection))
+                with self._faults():
+                    async with self._opened.acquire() as connection, connection.transaction():
+                        result = await work(PostgresSession(connection))
+                self.faults.succeeded()
+                return result
             except db.RETRYABLE:
                 if attempt == ATTEMPTS:
                     raise

@@ -14,6 +14,7 @@ from typing import Any
 
 from ecwid_customers.storage.core.session import Duplicate, Row
 from ecwid_customers.storage.core.sql import SearchSql
+from ecwid_customers.storage.faults import sqlite_fault
 
 _GLOB_SPECIAL = frozenset("*?[]")
 
@@ -93,6 +94,11 @@ class SQLiteSession:
             return self.connection.execute(sql, args)
         except sqlite3.IntegrityError as error:
             raise _duplicate(error) from None
+        except sqlite3.OperationalError as error:
+            fault = sqlite_fault(error)
+            if fault is None:
+                raise
+            raise fault from None
 
     async def rows(self, sql: str, *args: object) -> list[Row]:
         return self._execute(sql, args).fetchall()
@@ -113,6 +119,11 @@ class SQLiteSession:
             self.connection.executemany(sql, rows)
         except sqlite3.IntegrityError as error:
             raise _duplicate(error) from None
+        except sqlite3.OperationalError as error:
+            fault = sqlite_fault(error)
+            if fault is None:
+                raise
+            raise fault from None
 
 
 def _duplicate(error: sqlite3.IntegrityError) -> Exception:

@@ -17,6 +17,8 @@ from typing import TypeVar
 from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work, run_sync
 from ecwid_customers.storage.core.storage import SqlStorage
+from ecwid_customers.storage.errors import StorageUnavailable
+from ecwid_customers.storage.faults import FaultLog, sqlite_fault
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite import text_index
 from ecwid_customers.storage.sqlite.dialect import SQLITE, SQLiteSession
@@ -43,6 +45,7 @@ class SQLiteEngine:
         self._writer: GroupCommitWriter | None = None
         self._reader: SQLiteSession | None = None
         self._readers: ReaderPool | None = None
+        self.faults = FaultLog()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -58,6 +61,15 @@ class SQLiteEngine:
         setup = self._connect()
         try:
             setup.execute("PRAGMA journal_mode = WAL")  # persistent; set here for new files
+            # A file the server cannot write is found now, with the reason, not at the first
+            # create (taking the write lock needs the file and its directory writable).
+            setup.execute("BEGIN IMMEDIATE")
+            setup.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            fault = sqlite_fault(error)
+            if fault is None:
+                raise
+            raise StorageUnavailable(f"{fault.kind} ({self.path})") from None
         finally:
             setup.close()
         reader = self._connect()
@@ -89,12 +101,20 @@ class SQLiteEngine:
     async def read(self, work: Work[T]) -> T:
         if self._reader is None:
             raise RuntimeError("storage is not open")
-        return await work(self._reader)  # a SQLite session never suspends: no thread hop
+        try:
+            return await work(self._reader)  # a SQLite session never suspends: no thread hop
+        except StorageUnavailable as fault:
+            self.faults.failed(fault)
+            raise
 
     async def read_long(self, work: Work[T]) -> T:
         if self._readers is None:
             raise RuntimeError("storage is not open")
-        return await self._readers.run(lambda connection: _in_snapshot(connection, work))
+        try:
+            return await self._readers.run(lambda connection: _in_snapshot(connection, work))
+        except StorageUnavailable as fault:
+            self.faults.failed(fault)
+            raise
 
     async def snapshot(self, work: Work[T]) -> T:
         return await self.read_long(work)
@@ -102,7 +122,13 @@ class SQLiteEngine:
     async def write(self, work: Work[T]) -> T:
         if self._writer is None:
             raise RuntimeError("storage is not open")
-        return await self._writer.submit(lambda c: run_sync(work(SQLiteSession(c))))
+        try:
+            result = await self._writer.submit(lambda c: run_sync(work(SQLiteSession(c))))
+        except StorageUnavailable as fault:
+            self.faults.failed(fault)
+            raise
+        self.faults.succeeded()
+        return result
 
 
 class SQLiteStorage(SqlStorage):

@@ -20,6 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ecwid_customers.storage.errors import StorageUnavailable
+from ecwid_customers.storage.faults import sqlite_fault
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -97,7 +100,7 @@ class GroupCommitWriter:
         return batch, False
 
     def _run(self) -> None:
-        connection = self._connect()
+        connection: sqlite3.Connection | None = None
         try:
             stopping = False
             while not stopping:
@@ -105,14 +108,36 @@ class GroupCommitWriter:
                 if first is None:
                     break
                 batch, stopping = self._take_batch(first)
-                self._commit(connection, batch)
+                try:
+                    if connection is None:
+                        connection = self._connect()
+                except sqlite3.Error as error:  # the file cannot be opened (yet)
+                    self._fail(batch, error)
+                else:
+                    if not self._commit(connection, batch):
+                        # After a fault (a full disk, a read-only file) start afresh: a
+                        # connection can keep a failed state after its cause is gone.
+                        connection.close()
+                        connection = None
                 self.commits += 1
                 self.jobs += len(batch)
                 self._wake(batch)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
-    def _commit(self, connection: sqlite3.Connection, batch: list[_Job]) -> None:
+    @staticmethod
+    def _fail(batch: list[_Job], error: sqlite3.Error) -> None:
+        """Every job of ``batch`` that has no error of its own gets ``error``'s: the fault it
+        stands for (storage/faults.py) when it is one, or ``error`` itself."""
+        failure: BaseException = sqlite_fault(error) or error
+        for job in batch:
+            if job.error is None:
+                job.error = failure
+                job.result = None
+
+    def _commit(self, connection: sqlite3.Connection, batch: list[_Job]) -> bool:
+        """Run and commit ``batch``; whether the connection is still fit for the next one."""
         try:
             connection.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -127,13 +152,14 @@ class GroupCommitWriter:
                 self._before_commit(connection)
             connection.execute("COMMIT")
         except sqlite3.Error as error:
-            logger.exception("SQLite write batch of %d failed; nothing in it was kept", len(batch))
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            for job in batch:
-                if job.error is None:
-                    job.error = error
-                    job.result = None
+            if sqlite_fault(error) is None:  # not the disk's doing: a bug, worth a traceback
+                logger.exception("SQLite write batch of %d failed; none of it kept", len(batch))
+            with contextlib.suppress(sqlite3.Error):
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+            self._fail(batch, error)
+            return False
+        return not any(isinstance(job.error, StorageUnavailable) for job in batch)
 
     @staticmethod
     def _wake(batch: list[_Job]) -> None:
