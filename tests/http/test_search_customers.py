@@ -112,6 +112,9 @@ async def test_empty_store_answers_an_empty_envelope(api: Api) -> None:
         ("100", 100),
         ("101", 100),
         ("100000", 100),
+        ("1000000000000000000000", 100),  # past a long: still clamped (Q13)
+        ("-1000000000000000000000", 100),
+        ("1" * 5000, 100),  # as long as a URL allows, and still cheap
     ],
 )
 async def test_limit_echo_is_the_effective_limit(
@@ -137,6 +140,10 @@ async def test_paging_splits_matches_and_keeps_total(api: Api) -> None:
     assert [c["id"] for c in first["items"] + second["items"]] == ids
     beyond = await search(api, offset="50")
     assert (beyond["total"], beyond["count"], beyond["offset"], beyond["items"]) == (3, 0, 50, [])
+    for huge in ("9223372036854775807", "9" * 40):  # any offset past the end: an empty page
+        far = await search(api, offset=huge)
+        assert (far["total"], far["count"], far["items"]) == (3, 0, [])
+        assert far["offset"] == min(int(huge), 2**62)
 
 
 async def test_all_customer_count_ignores_filters(api: Api) -> None:

@@ -99,6 +99,9 @@ async def test_a_full_disk_gets_503_reads_go_on_and_it_recovers(
     }
     assert refused[0].headers["retry-after"] == "5"
     assert (await client.get(f"{URL}/1", headers=auth)).status_code == 200  # reads go on
+    unready = await client.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.json() == {"status": "unavailable", "problems": ["the disk is full"]}
     ours = [record for record in caplog.records if record.name.startswith("ecwid_customers")]
     assert len([r for r in ours if "database unavailable" in r.getMessage()]) == 1
     assert not any(record.exc_info for record in ours)  # no traceback, let alone 50
@@ -106,6 +109,7 @@ async def test_a_full_disk_gets_503_reads_go_on_and_it_recovers(
     faulty.cause = None  # the disk has room again / the file is writable again
     after = [await client.post(URL, json={"email": f"r{n}@x.net"}, headers=auth) for n in range(3)]
     assert [answer.status_code for answer in after] == [200, 200, 200]
+    assert (await client.get("/readyz")).status_code == 200
     assert any("database available again" in r.getMessage() for r in ours + caplog.records)
     found = (await client.get(URL, params={"limit": 100}, headers=auth)).json()["items"]
     emails = {item["email"] for item in found}

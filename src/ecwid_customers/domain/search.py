@@ -170,12 +170,30 @@ def parse_id_list(name: str, text: str | None) -> tuple[int, ...] | None:
     return tuple(ids)
 
 
+# Past any store's last customer: a larger offset sent is read as this one (an empty page).
+MAX_OFFSET = 2**62
+
+
+def _clamped_int(name: str, text: str | None, maximum: int) -> int | None:
+    """A whole number of any length, cut to ``-maximum..maximum`` (Q13: a number too large
+    for a long is still a number)."""
+    if text is None or text.strip() == "":
+        return None
+    stripped = text.strip()
+    digits = stripped.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit():
+        raise errors.wrong_parameter(name, "expected a whole number")
+    # Compared by length first: int() of thousands of digits costs more than it should.
+    size = maximum if len(digits.lstrip("0")) > len(str(maximum)) else min(int(digits), maximum)
+    return -size if stripped.startswith("-") else size
+
+
 def parse_page(param: Param) -> Page:
     """``offset`` (>= 0) and ``limit`` clamped to 1..100, 0 or absent meaning 100 (Q13)."""
-    offset = parse_int("offset", param("offset")) or 0
+    offset = _clamped_int("offset", param("offset"), MAX_OFFSET) or 0
     if offset < 0:
         raise errors.wrong_parameter("offset", "must not be negative")
-    limit = parse_int("limit", param("limit")) or 0
+    limit = _clamped_int("limit", param("limit"), MAX_OFFSET) or 0
     limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     return Page(offset=offset, limit=limit)
 

@@ -26,7 +26,7 @@ from ecwid_customers.domain.ids import parse_store_id
 from ecwid_customers.domain.models import Store, TokenGrant
 from ecwid_customers.domain.ratelimit import RateLimiter
 from ecwid_customers.domain.tokens import hash_token
-from ecwid_customers.http import routes
+from ecwid_customers.http import health, routes
 from ecwid_customers.http.asgi import Receive, Scope, Send
 from ecwid_customers.http.hooks import CallHooks, NoAnswer
 from ecwid_customers.http.meta import meta_response
@@ -146,6 +146,8 @@ class EcwidApp:
         if not path.startswith(API_PREFIX) or "\x00" in path:
             if is_control_path(path):
                 raise errors.control_disabled()
+            if path in health.PATHS:
+                return await health.health_response(path, scope["method"], self.storage)
             meta = await meta_response(path, scope["method"])
             if meta is None:
                 raise errors.resource_not_found()

@@ -301,3 +301,8 @@ class Storage(CustomerStorage, AdminStorage, WebhookStorage, Protocol):
     async def close(self) -> None:
         """Finish pending writes and disconnect."""
         ...
+
+    async def problems(self) -> tuple[str, ...]:
+        """Why the database cannot serve now (unreachable, its writer stopped, a fault still
+        open); empty when it can. For readiness checks: cheap, and it never raises."""
+        ...

@@ -120,6 +120,10 @@ class Engine(Protocol):
 
     async def close(self) -> None: ...
 
+    async def problems(self) -> tuple[str, ...]:
+        """See :meth:`~ecwid_customers.storage.base.Storage.problems`."""
+        ...
+
     def change_stamp(self) -> int | None:
         """A number that stays the same only while nothing in the database has changed (by
         any connection, in any process), read without a query; ``None`` where the engine

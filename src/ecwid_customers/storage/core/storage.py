@@ -96,6 +96,9 @@ class SqlStorage(OutboxMethods):
     async def close(self) -> None:
         await self.engine.close()
 
+    async def problems(self) -> tuple[str, ...]:
+        return await self.engine.problems()
+
     async def _change(self, store_id: int, now: int | None, work: Change[T]) -> T:
         """A write that announces itself: ``work`` gets an :class:`Announcer` that queues
         webhook events in the same transaction. Whoever listens (the dispatcher) is told once

@@ -73,6 +73,17 @@ class PostgresEngine:
             raise RuntimeError("storage is not open")
         return self._pool
 
+    async def problems(self) -> tuple[str, ...]:
+        if self._pool is None:
+            return ("storage is not open",)
+        found = list(self.faults.faults)
+        try:
+            async with asyncio.timeout(2), self._pool.acquire() as connection:
+                await connection.fetchval("SELECT 1")
+        except Exception as error:  # whatever it is, the database is not answering
+            found.append(f"the database does not answer: {db.unavailable(error) or error}")
+        return tuple(found)
+
     def change_stamp(self) -> int | None:
         return None  # another process's commit is only seen by asking the server
 

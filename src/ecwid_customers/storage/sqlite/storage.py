@@ -90,6 +90,18 @@ class SQLiteEngine:
             self._reader.connection.close()
             self._reader = None
 
+    async def problems(self) -> tuple[str, ...]:
+        if self._reader is None or self._writer is None:
+            return ("storage is not open",)
+        found = list(self.faults.faults)
+        if not self._writer.running:
+            found.append("the SQLite writer thread has stopped")
+        try:
+            self._reader.connection.execute("SELECT 1 FROM stores LIMIT 1").fetchall()
+        except sqlite3.Error as error:
+            found.append(f"the database cannot be read: {error}")
+        return tuple(found)
+
     def change_stamp(self) -> int | None:
         # SQLite changes data_version on this connection whenever another connection (the
         # writer, or another process) commits; the loop's reader never writes itself.

@@ -71,6 +71,10 @@ class GroupCommitWriter:
         self._thread.start()
         self._started = True
 
+    @property
+    def running(self) -> bool:
+        return self._started and self._thread.is_alive()
+
     def stop(self) -> None:
         """Finish every job already queued, then end the thread."""
         if self._started:
