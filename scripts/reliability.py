@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,16 @@ REPEATED = [
     "tests/test_fault_load.py",
     "tests/http/test_fuzz.py",
     "tests/webhooks/test_processes.py",
+    "tests/test_attacks.py",
 ]
-COUNTED = ["tests/http/test_isolation.py", "tests/http/test_properties.py", "tests/control"]
+COUNTED = [
+    "tests/http/test_isolation.py",
+    "tests/http/test_properties.py",
+    "tests/control",
+    "tests/http/test_limits.py",
+    "tests/http/test_connection_limits.py",
+    "tests/storage/test_sqlite_faults.py",
+]
 
 
 def _postgres() -> str:
@@ -132,6 +141,34 @@ def report(figures: list[dict[str, Any]], cases: dict[str, int], rounds: int) ->
             f"| Fuzzing (schemathesis) | {rounds} | {_total(fuzz, 'cases')} cases over "
             f"{len({f['operation'] for f in fuzz})} operations, "
             f"{_total(fuzz, 'server_errors')} 5xx |"
+        )
+    attacks: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in by_kind["attack"]:
+        attacks[item["attack"]].append(item)
+    for attack, runs in attacks.items():
+        quiet = statistics.median(run["quiet"]["p50_ms"] for run in runs)
+        during = statistics.median(run["during"]["p50_ms"] for run in runs)
+        worst = max(run["during"]["max_ms"] for run in runs)
+        probes = _total([run["during"] for run in runs], "probes")
+        refused = (
+            f"; each refused in {statistics.median(run['attack_ms'] for run in runs):.0f} ms"
+            if all("attack_ms" in run for run in runs)
+            else ""
+        )
+        lines.append(
+            f"| Attack: {attack}, beside a client reading a customer | {len(runs)} | "
+            f"{probes} reads, all 200: p50 {during:.1f} ms (alone {quiet:.1f} ms), slowest "
+            f"{worst:.0f} ms{refused} |"
+        )
+    guards = sum(
+        count
+        for name, count in cases.items()
+        if name.endswith(("test_limits", "test_connection_limits", "test_sqlite_faults"))
+    )
+    if guards:
+        lines.append(
+            f"| Limits, connection guards, full disk and read-only database | 1 | {guards} tests "
+            "passed |"
         )
     isolation = cases.get("tests.http.test_isolation")
     if isolation:

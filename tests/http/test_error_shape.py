@@ -144,6 +144,15 @@ async def test_every_error_path_has_ecwid_shape(api: Api) -> None:
     seen.add("INTERNAL_ERROR")
 
     assert await count_customers(api.storage, api.store_id) == 1  # only the one made above
+
+    # The database unavailable: here closed, as while a server shuts down.
+    await api.storage.close()
+    response = await api.client.get(api.url("customers/1"), headers=auth)
+    _check(response, 503, "SERVICE_UNAVAILABLE", "database unavailable")
+    assert response.headers["retry-after"] == "5"
+    seen.add("SERVICE_UNAVAILABLE")
+    await api.storage.open()
+
     assert seen == catalogue_codes()
 
 

@@ -55,6 +55,10 @@ class CustomerNotFound(_AboutOne, template="customer {id} does not exist"): ...
 class GroupNotFound(_AboutOne, template="customer group {id} does not exist"): ...
 
 
+# Why a storage that is not open (not yet, or no longer: a server shutting down) refuses.
+NOT_OPEN = "storage is not open"
+
+
 class StorageUnavailable(StorageError):
     """The database cannot do this now, for a reason outside the request: the disk is full,
     the file is read-only, I/O fails, the server is unreachable. Nothing was written; the same

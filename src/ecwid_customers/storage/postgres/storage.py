@@ -13,14 +13,12 @@ migrate twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from typing import TypeVar
 
 from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work
 from ecwid_customers.storage.core.storage import SqlStorage
-from ecwid_customers.storage.errors import StorageError, StorageUnavailable
+from ecwid_customers.storage.errors import NOT_OPEN, StorageError, StorageUnavailable
 from ecwid_customers.storage.faults import FaultLog
 from ecwid_customers.storage.postgres import db
 from ecwid_customers.storage.postgres.dialect import POSTGRES, PostgresSession
@@ -70,12 +68,12 @@ class PostgresEngine:
     @property
     def _opened(self) -> db.Pool:
         if self._pool is None:
-            raise RuntimeError("storage is not open")
+            raise StorageUnavailable(NOT_OPEN)
         return self._pool
 
     async def problems(self) -> tuple[str, ...]:
         if self._pool is None:
-            return ("storage is not open",)
+            return (NOT_OPEN,)
         found = list(self.faults.faults)
         try:
             async with asyncio.timeout(2), self._pool.acquire() as connection:
@@ -87,52 +85,63 @@ class PostgresEngine:
     def change_stamp(self) -> int | None:
         return None  # another process's commit is only seen by asking the server
 
-    @contextlib.contextmanager
-    def _faults(self) -> Iterator[None]:
-        """Faults of the database (not of the request) as StorageUnavailable, logged sparingly."""
-        try:
-            yield
-        except StorageError:
-            raise
-        except Exception as error:
-            kind = db.unavailable(error)
-            if kind is None:
-                raise
-            fault = StorageUnavailable(kind)
-            self.faults.failed(fault)
-            raise fault from None
+    def _fault(self, error: Exception) -> StorageUnavailable | None:
+        """``error`` as the database fault it is (logged sparingly), or ``None`` when it is
+        the request's or the code's. (Not a context manager: contextlib sets the traceback
+        of what passes through, which the frozen EcwidError a change may raise refuses.)"""
+        kind = None if isinstance(error, StorageError) else db.unavailable(error)
+        if kind is None:
+            return None
+        fault = StorageUnavailable(kind)
+        self.faults.failed(fault)
+        return fault
 
     async def read(self, work: Work[T]) -> T:
-        with self._faults():
+        try:
             async with self._opened.acquire() as connection:
                 return await work(PostgresSession(connection))
+        except Exception as error:
+            fault = self._fault(error)
+            if fault is None:
+                raise
+            raise fault from None
 
     async def read_long(self, work: Work[T]) -> T:
         # The server does the waiting: a long query holds a connection, not the event loop.
         return await self.read(work)
 
     async def snapshot(self, work: Work[T]) -> T:
-        with self._faults():
+        try:
             async with (
                 self._opened.acquire() as connection,
                 connection.transaction(isolation="repeatable_read", readonly=True),
             ):
                 return await work(PostgresSession(connection))
+        except Exception as error:
+            fault = self._fault(error)
+            if fault is None:
+                raise
+            raise fault from None
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in one transaction; its result once that has committed."""
         attempt = 1
         while True:
             try:
-                with self._faults():
-                    async with self._opened.acquire() as connection, connection.transaction():
-                        result = await work(PostgresSession(connection))
-                self.faults.succeeded()
-                return result
+                async with self._opened.acquire() as connection, connection.transaction():
+                    result = await work(PostgresSession(connection))
             except db.RETRYABLE:
                 if attempt == ATTEMPTS:
                     raise
                 attempt += 1
+                continue
+            except Exception as error:
+                fault = self._fault(error)
+                if fault is None:
+                    raise
+                raise fault from None
+            self.faults.succeeded()
+            return result
 
 
 class PostgresStorage(SqlStorage):

@@ -17,7 +17,7 @@ from typing import TypeVar
 from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work, run_sync
 from ecwid_customers.storage.core.storage import SqlStorage
-from ecwid_customers.storage.errors import StorageUnavailable
+from ecwid_customers.storage.errors import NOT_OPEN, StorageUnavailable
 from ecwid_customers.storage.faults import FaultLog, sqlite_fault
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite import text_index
@@ -92,7 +92,7 @@ class SQLiteEngine:
 
     async def problems(self) -> tuple[str, ...]:
         if self._reader is None or self._writer is None:
-            return ("storage is not open",)
+            return (NOT_OPEN,)
         found = list(self.faults.faults)
         if not self._writer.running:
             found.append("the SQLite writer thread has stopped")
@@ -112,7 +112,7 @@ class SQLiteEngine:
 
     async def read(self, work: Work[T]) -> T:
         if self._reader is None:
-            raise RuntimeError("storage is not open")
+            raise StorageUnavailable(NOT_OPEN)
         try:
             return await work(self._reader)  # a SQLite session never suspends: no thread hop
         except StorageUnavailable as fault:
@@ -121,7 +121,7 @@ class SQLiteEngine:
 
     async def read_long(self, work: Work[T]) -> T:
         if self._readers is None:
-            raise RuntimeError("storage is not open")
+            raise StorageUnavailable(NOT_OPEN)
         try:
             return await self._readers.run(lambda connection: _in_snapshot(connection, work))
         except StorageUnavailable as fault:
@@ -133,7 +133,7 @@ class SQLiteEngine:
 
     async def write(self, work: Work[T]) -> T:
         if self._writer is None:
-            raise RuntimeError("storage is not open")
+            raise StorageUnavailable(NOT_OPEN)
         try:
             result = await self._writer.submit(lambda c: run_sync(work(SQLiteSession(c))))
         except StorageUnavailable as fault:
