@@ -608,3 +608,17 @@ async def test_longest_allowed_values_are_stored(api: Api) -> None:
         await api.create_ok({"email": email, "billingPerson": {"name": name}})
     )
     assert (len(customer["email"]), customer["name"]) == (254, name)
+
+
+async def test_two_unicode_spellings_of_one_email_are_one_customer(api: Api) -> None:
+    """NFC and NFD spellings look alike: the second is the same email, taken (409)."""
+    composed, decomposed = "jos\u00e9@example.net", "JOSE\u0301@example.net"
+    first = await api.create_ok({"email": composed})
+    response = await api.create({"email": decomposed})
+    assert response.status_code == 409
+    assert response.json()["errorCode"] == "CONSTRAINT_VIOLATION"
+    found = await api.client.get(
+        api.url(), params={"email": decomposed, "useExactEmailMatch": "true"}, headers=api.auth()
+    )
+    assert [item["id"] for item in found.json()["items"]] == [first]
+    assert found.json()["items"][0]["email"] == composed  # answered as it was sent

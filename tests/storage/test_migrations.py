@@ -11,10 +11,12 @@ import psycopg
 import pytest
 
 from ecwid_customers.domain.create import build_new_customer
+from ecwid_customers.domain.folding import fold
 from ecwid_customers.domain.inputs import BillingPersonInput, CustomerInput
 from ecwid_customers.domain.models import Store
 from ecwid_customers.domain.search import CustomerQuery
 from ecwid_customers.storage import migrate, open_storage
+from ecwid_customers.storage.errors import EmailTaken
 from tests.support import postgres
 
 STORE = Store(id=1003, languages=("en",))
@@ -77,5 +79,81 @@ async def test_upgrade_from_0001_keeps_every_row(old_database: str) -> None:
         # New rows continue the old counters.
         new = build_new_customer(CustomerInput(email="bob@example.net"), store=STORE, now=1)
         assert await storage.create_customer(1003, new, now=1) == 2
+    finally:
+        await storage.close()
+
+
+NFC = "jos\u00e9@example.net"  # é as one code point
+NFD = "jose\u0301@example.net"  # e and a combining acute accent
+
+
+@pytest.fixture
+def database_at_0006(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Keys as ``lower()`` made them: two spellings of one email, and a name with ß."""
+    rows = [
+        (1, NFD.lower(), "straße"),
+        (2, NFC.lower(), "ann"),
+        (3, "J\u00c9R\u00d4ME@EXAMPLE.NET".lower(), "j\u00e9r\u00f4me"),
+    ]
+    insert = (
+        "INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at, "
+        "updated_at, doc) VALUES (1003, {id}, '{email}', '{name}', 0, 1, 1, {doc})"
+    )
+    store = (
+        "INSERT INTO stores (id, languages, created_at, customer_count, next_customer_id) "
+        "VALUES (1003, 'en', 1, 3, 4)"
+    )
+    doc = _old_customer_doc().replace("'", "''")
+    assert doc.startswith('{"id":1,')
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        migrate.upgrade(url, "0006")
+        with sqlite3.connect(tmp_path / "old.db") as connection:
+            connection.execute(store)
+            for id_, email, name in rows:
+                own = doc.replace('"id":1,', f'"id":{id_},', 1)
+                connection.execute(insert.format(id=id_, email=email, name=name, doc=f"'{own}'"))
+        yield url
+        return
+    server = request.getfixturevalue("postgres_server")
+    worker = request.getfixturevalue("worker_id")
+    with postgres.database(server, f"ecwid_migration_{worker}") as url:
+        migrate.upgrade(url, "0006")
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(store)
+            for id_, email, name in rows:
+                own = doc.replace('"id":1,', f'"id":{id_},', 1)
+                sql = insert.format(id=id_, email=email, name=name, doc=f"'{own}'::jsonb")
+                connection.execute(sql)
+        yield url
+
+
+def _keys(url: str) -> list[tuple[int, str, str]]:
+    sql = "SELECT id, email_key, name_key FROM customers ORDER BY id"
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            return [tuple(row) for row in connection.execute(sql)]
+    with psycopg.connect(url) as connection:
+        return [tuple(row) for row in connection.execute(sql)]
+
+
+async def test_0007_folds_keys_and_never_merges_customers(database_at_0006: str) -> None:
+    migrate.upgrade(database_at_0006)
+    assert _keys(database_at_0006) == [
+        (1, NFD.lower(), "strasse"),  # its folded key is customer 2's: it keeps its own
+        (2, NFC, "ann"),
+        (3, "j\u00e9r\u00f4me@example.net", "j\u00e9r\u00f4me"),
+    ]
+    storage = open_storage(database_at_0006)
+    await storage.open()
+    try:
+        # A new spelling of customer 2's email is taken; the search finds it by either.
+        taken = build_new_customer(CustomerInput(email=NFD.upper()), store=STORE, now=1)
+        with pytest.raises(EmailTaken):
+            await storage.create_customer(1003, taken, now=1)
+        page = await storage.search_customers(
+            1003, CustomerQuery(email=fold(NFD), exact_email=True)
+        )
+        assert [found.id for found in page.items] == [2]
     finally:
         await storage.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 
 from ecwid_customers import errors
+from ecwid_customers.domain.folding import fold
 from ecwid_customers.domain.inputs import ContactInput
 from ecwid_customers.domain.limits import MAX_CONTACTS
 from ecwid_customers.domain.models import Contact, ContactType
@@ -167,12 +168,12 @@ def follow_email(
 ) -> list[Contact]:
     """A PUT without ``contacts``: the EMAIL contact of the old address follows the new one."""
     contacts = [copy.copy(contact) for contact in contacts]
-    old, new = old_email.strip().lower(), new_email.strip().lower()
+    old, new = fold(old_email.strip()), fold(new_email.strip())
     if new != old:
         emails = [c for c in contacts if c.type == "EMAIL"]
-        follower = next((c for c in emails if c.contact.strip().lower() == old), None)
+        follower = next((c for c in emails if fold(c.contact.strip()) == old), None)
         follower = follower or next((c for c in emails if c.default), None)
-        existing = next((c for c in emails if c.contact.strip().lower() == new), None)
+        existing = next((c for c in emails if fold(c.contact.strip()) == new), None)
         if existing is not None:
             # The new address is already a contact: it becomes the default, the old one goes.
             if follower is not None and follower is not existing:

@@ -11,6 +11,7 @@ from ecwid_customers import errors
 from ecwid_customers.domain.addresses import build_billing_person, build_shipping_addresses
 from ecwid_customers.domain.clock import format_ecwid_time
 from ecwid_customers.domain.contacts import build_contacts
+from ecwid_customers.domain.folding import fold
 from ecwid_customers.domain.inputs import CustomerInput, ExtraFieldInput
 from ecwid_customers.domain.models import (
     GENERAL_GROUP_ID,
@@ -26,8 +27,9 @@ MAX_EMAIL_LENGTH = 254
 
 
 def email_key(email: str) -> str:
-    """The form in which emails are compared for uniqueness: trimmed, lower-case (Q6)."""
-    return email.strip().lower()
+    """The form in which emails are compared for uniqueness: trimmed, folded (Q6, and
+    ``domain/folding.py``)."""
+    return fold(email.strip())
 
 
 def checked_email(email: str | None) -> str:
@@ -141,7 +143,7 @@ def draft(customer: Customer, password_hash: str | None = None) -> CustomerDraft
     return CustomerDraft(
         customer=customer,
         email_key=email_key(customer.email),
-        name_key=(customer.name or "").lower(),
+        name_key=fold(customer.name or ""),
         password_hash=password_hash,
     )
 

@@ -13,6 +13,7 @@ import msgspec
 
 from ecwid_customers import errors
 from ecwid_customers.domain.clock import parse_ecwid_time
+from ecwid_customers.domain.folding import fold
 
 SortBy = Literal[
     "NAME_ASC",
@@ -214,6 +215,14 @@ def _text(param: Param, name: str) -> str | None:
     return value.strip().lower()
 
 
+def _key_text(param: Param, name: str) -> str | None:
+    """A filter compared with a stored key (name, email): folded as the keys are."""
+    value = param(name)
+    if value is None or not value.strip():
+        return None
+    return fold(value.strip())
+
+
 def parse_customer_query(param: Param) -> CustomerQuery:
     sort_by = (param("sortBy") or "NAME_ASC").strip().upper()
     if sort_by not in SORT_VALUES:
@@ -227,9 +236,9 @@ def parse_customer_query(param: Param) -> CustomerQuery:
     if b2b_b2c is not None and b2b_b2c not in ("b2b", "b2c"):
         raise errors.wrong_parameter("b2b_b2c", "expected 'b2b' or 'b2c'")
     return CustomerQuery(
-        keyword=_text(param, "keyword"),
-        name=_text(param, "name"),
-        email=_text(param, "email"),
+        keyword=_key_text(param, "keyword"),
+        name=_key_text(param, "name"),
+        email=_key_text(param, "email"),
         exact_email=bool(parse_bool("useExactEmailMatch", param("useExactEmailMatch"))),
         phone=_raw(param, "phone"),
         city=_raw(param, "city"),
