@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import resource
 import socket
 import statistics
 import threading
@@ -40,7 +42,10 @@ class Probe:
         with httpx.Client(timeout=30) as client:
             while not self._stop.is_set():
                 started = time.perf_counter()
-                self.statuses.add(client.get(self.url, headers=self.headers).status_code)
+                try:
+                    self.statuses.add(client.get(self.url, headers=self.headers).status_code)
+                except httpx.HTTPError:
+                    self.statuses.add(0)  # refused, reset or timed out: not served
                 self.latencies.append((time.perf_counter() - started) * 1000)
                 time.sleep(0.01)
 
@@ -178,4 +183,46 @@ def test_readers_that_never_read_do_not_hold_up_others(server: Server) -> None:
     assert probe.statuses == {200}
     figures.record(
         "attack", attack="20 readers that never read", quiet=quiet, during=probe.summary()
+    )
+
+
+def test_a_low_open_file_limit_is_raised_and_a_flood_leaves_room(
+    launch: Callable[..., Server], tmp_path: Path
+) -> None:
+    """The soft open-file limit at 256 (the hard one as it is): the server raises it at start,
+    says so, and 400 connections that send a head and stall leave the probe served."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1024:
+        pytest.skip(f"the hard open-file limit is {hard}: nothing to raise it to")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        served = launch(tmp_path / "customers.db", "--head-timeout", "2")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert re.search(r"open files allowed: (\d+)", served.output)
+    allowed = int(re.search(r"open files allowed: (\d+)", served.output)[1])  # type: ignore[index]
+    assert allowed > 256
+    token = token_of(served)
+    httpx.post(
+        f"http://127.0.0.1:{served.port}/api/v3/1003/customers",
+        json={"email": "probe@x.net"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).raise_for_status()
+    quiet = _baseline(served)
+    probe = Probe(served, token)
+    held = []
+    with probe.running():
+        for _ in range(400):
+            connection = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+            connection.sendall(b"GET /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\n")  # no end
+            held.append(connection)
+        time.sleep(1)
+        for connection in held:
+            connection.close()
+    assert probe.statuses == {200}
+    figures.record(
+        "attack",
+        attack=f"400 stalled heads, soft open-file limit 256 raised to {allowed}",
+        quiet=quiet,
+        during=probe.summary(),
     )

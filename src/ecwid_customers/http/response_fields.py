@@ -20,16 +20,22 @@ def _tokens(text: str) -> list[str]:
     return [token.strip() for token in re.findall(r"[^,()]+|[,()]", text) if token.strip()]
 
 
+# Deeper than any customer's JSON is nested; it also bounds the parser's recursion.
+MAX_DEPTH = 8
+
+
 def parse(text: str) -> Selection:
     tokens = _tokens(text)
-    selection, position = _parse_list(tokens, 0)
+    selection, position = _parse_list(tokens, 0, 0)
     if position != len(tokens):
         raise errors.wrong_parameter("responseFields", "unbalanced parentheses")
     return selection
 
 
-def _parse_list(tokens: list[str], position: int) -> tuple[Selection, int]:
+def _parse_list(tokens: list[str], position: int, depth: int) -> tuple[Selection, int]:
     """Names separated by commas, each optionally followed by a parenthesised list."""
+    if depth > MAX_DEPTH:
+        raise errors.wrong_parameter("responseFields", f"nested more than {MAX_DEPTH} deep")
     selection: Selection = {}
     while position < len(tokens) and tokens[position] != ")":
         name = tokens[position]
@@ -41,7 +47,7 @@ def _parse_list(tokens: list[str], position: int) -> tuple[Selection, int]:
         position += 1
         inner: Selection | None = None
         if position < len(tokens) and tokens[position] == "(":
-            inner, position = _parse_list(tokens, position + 1)
+            inner, position = _parse_list(tokens, position + 1, depth + 1)
             if position >= len(tokens):
                 raise errors.wrong_parameter("responseFields", "unbalanced parentheses")
             position += 1  # the ")"
