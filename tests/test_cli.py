@@ -174,12 +174,12 @@ def test_suspend_and_resume(url: str) -> None:
 
 
 def test_db_upgrade_and_current(url: str) -> None:
-    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0006)"
+    assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0007)"
     first = run("db", "upgrade", "--database", url)
     assert first.exit_code == 0, first.output
-    assert "Upgraded the schema from nothing to 0006." in first.output
-    assert "Already at the newest schema (0006)." in run("db", "upgrade", "--database", url).output
-    assert run("db", "current", "--database", url).output.strip() == "0006 (newest)"
+    assert "Upgraded the schema from nothing to 0007." in first.output
+    assert "Already at the newest schema (0007)." in run("db", "upgrade", "--database", url).output
+    assert run("db", "current", "--database", url).output.strip() == "0007 (newest)"
 
 
 def test_store_rate_limit(url: str) -> None:
