@@ -106,3 +106,19 @@ class ExtraFieldDefinitionInput(_Input, kw_only=True):
     title: Short | None = None
     type: Short | None = None
     shown_on_order_details: bool | None = None
+
+
+class CustomerListSizes(_Input, kw_only=True):
+    """A customer body's lists with their items left undecoded (``msgspec.Raw``): decoding
+    this is a fast scan, so a body of 300,000 tiny items is refused for its size before its
+    items are turned into objects (which costs about a microsecond each)."""
+
+    shipping_addresses: (
+        Annotated[list[msgspec.Raw], msgspec.Meta(max_length=limits.MAX_SHIPPING_ADDRESSES)] | None
+    ) = None
+    contacts: Annotated[list[msgspec.Raw], msgspec.Meta(max_length=limits.MAX_CONTACTS)] | None = (
+        None
+    )
+    extrafields: (
+        Annotated[list[msgspec.Raw], msgspec.Meta(max_length=limits.MAX_EXTRA_FIELDS)] | None
+    ) = None

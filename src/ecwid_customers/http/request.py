@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import msgspec
@@ -19,6 +19,8 @@ from ecwid_customers.storage.base import Storage
 
 T = TypeVar("T")
 
+# Bodies larger than this are checked for their shape first (real customers are a few KB).
+PRECHECK_SIZE = 64 * 1024
 _JSON_MEDIA_TYPES = frozenset({"application/json", "text/json"})
 _TOO_LONG = re.compile(r"Expected (?P<kind>str|array) of length <= (?P<limit>\d+)")
 _AT_PATH = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
@@ -121,8 +123,12 @@ class Request:
     async def _body(self) -> bytes:
         return await read_body(self.scope, self.receive, self.settings.max_body_size)
 
-    async def json(self, decoder: msgspec.json.Decoder[T]) -> T:
-        """The body decoded with ``decoder``: 415 for a non-JSON type, 400 for a bad body."""
+    async def json(
+        self, decoder: msgspec.json.Decoder[T], precheck: msgspec.json.Decoder[Any] | None = None
+    ) -> T:
+        """The body decoded with ``decoder``: 415 for a non-JSON type, 400 for a bad body.
+        A body over ``PRECHECK_SIZE`` is first decoded with ``precheck`` (a cheap shape
+        that refuses what is too big to be worth decoding whole)."""
         content_type = header(self.scope, b"content-type") or ""
         if content_type.split(";", 1)[0].strip().lower() not in _JSON_MEDIA_TYPES:
             raise errors.unsupported_media_type()
@@ -131,6 +137,8 @@ class Request:
             # No database stores NUL in text, and no customer field needs one.
             raise errors.nul_in_body()
         try:
+            if len(body) > PRECHECK_SIZE and precheck is not None:
+                precheck.decode(body)
             return decoder.decode(body)
         except msgspec.DecodeError as error:
             raise _decode_error(error) from None

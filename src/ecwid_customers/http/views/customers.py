@@ -8,7 +8,7 @@ import msgspec
 
 from ecwid_customers import errors
 from ecwid_customers.domain.create import Definitions, build_new_customer, password_to_keep
-from ecwid_customers.domain.inputs import CustomerInput
+from ecwid_customers.domain.inputs import CustomerInput, CustomerListSizes
 from ecwid_customers.domain.models import Customer
 from ecwid_customers.domain.passwords import hash_password
 from ecwid_customers.domain.search import parse_customer_query, parse_page, parse_time
@@ -27,6 +27,7 @@ from ecwid_customers.http.views.common import (
 DELETED_HISTORY_SECONDS = 183 * 24 * 3600
 
 _decode_customer_input = msgspec.json.Decoder(CustomerInput)
+_decode_list_sizes = msgspec.json.Decoder(CustomerListSizes)
 
 
 async def _hashed_password(request: Request, sent: CustomerInput) -> str | None:
@@ -57,7 +58,7 @@ async def existing_customer(request: Request) -> Customer:
 
 
 async def create_customer(request: Request) -> Response:
-    sent = await request.json(_decode_customer_input)
+    sent = await request.json(_decode_customer_input, _decode_list_sizes)
     now = request.clock.now()
     draft = build_new_customer(
         sent, store=request.grant.store, now=now, definitions=await _definitions(request, sent)
@@ -85,7 +86,7 @@ async def search_customers(request: Request) -> Response:
 
 
 async def update_customer(request: Request) -> Response:
-    sent = await request.json(_decode_customer_input)  # 415/400 come before 404 (spec 2.4)
+    sent = await request.json(_decode_customer_input, _decode_list_sizes)  # 415/400 before 404
     current = await existing_customer(request)
     store = request.grant.store
     now = request.clock.now()
