@@ -160,6 +160,14 @@ def report(figures: list[dict[str, Any]], cases: dict[str, int], rounds: int) ->
             f"{probes} reads, all 200: p50 {during:.1f} ms (alone {quiet:.1f} ms), slowest "
             f"{worst:.0f} ms{refused} |"
         )
+    full = by_kind["disk_full"]
+    if full:
+        lines.append(
+            f"| Full disk under creates (SQLite) | {len(full)} | {_total(full, 'creates')} "
+            f"creates: {_total(full, 'refused')} answered 503 (the rest fit in free pages), "
+            f"{_total(full, 'log_lines')} log line(s), 0 tracebacks; the next "
+            f"{_total(full, 'recovered')} succeeded once there was room, without a restart |"
+        )
     guards = sum(
         count
         for name, count in cases.items()

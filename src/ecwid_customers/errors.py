@@ -162,6 +162,15 @@ def unsupported_media_type() -> EcwidError:
     )
 
 
+def unsupported_content_encoding(coding: str) -> EcwidError:
+    # RFC 9110 section 15.5.16: an unsupported content coding is a 415.
+    return EcwidError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        f"Unsupported content-encoding {coding[:40]!r}: expected gzip or none",
+    )
+
+
 def internal_error() -> EcwidError:
     return EcwidError(500, "INTERNAL_ERROR", "Internal server error")
 

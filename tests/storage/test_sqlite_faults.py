@@ -22,7 +22,7 @@ import pytest
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.storage.errors import StorageUnavailable
 from ecwid_customers.storage.sqlite.storage import SQLiteEngine, SQLiteStorage
-from tests.support import asgi_client, make_store, make_token
+from tests.support import asgi_client, figures, make_store, make_token
 
 # max_page_count cannot go below the file's size: 1 means "no page more than now".
 DISK_FULL = "PRAGMA max_page_count = 1"
@@ -117,6 +117,13 @@ async def test_a_full_disk_gets_503_reads_go_on_and_it_recovers(
     assert {"first@x.net", "r0@x.net", "r1@x.net", "r2@x.net"} <= emails
     assert len(emails) == 4 + 50 - len(refused_emails)  # each 200 kept, no 503 kept
     assert len(refused_emails) == len(refused)
+    figures.record(
+        "disk_full",
+        creates=50,
+        refused=len(refused),
+        log_lines=len([r for r in ours if "database unavailable" in r.getMessage()]),
+        recovered=len(after),
+    )
 
 
 async def test_a_read_only_database_is_refused_at_start(migrated_sqlite: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any, get_args
 import pycountry
 from hypothesis import strategies as st
 
+from ecwid_customers.domain import limits
 from ecwid_customers.domain.models import ContactType
 
 Json = Any  # a value json.dumps accepts: what httpx sends for ``json=``
@@ -62,7 +63,8 @@ names = (
     .map(str.strip)
 )  # already what the server keeps
 # Free text fields have no limit below the body's 1 MiB; now and then a long one.
-long_text = st.text(_CHARACTERS, min_size=200, max_size=3000)
+# Up to the bound on streets and notes (domain/limits.py): valid bodies stay valid.
+long_text = st.text(_CHARACTERS, min_size=200, max_size=limits.LONG_TEXT)
 # Street lines are joined with "\n" (spec 5.2): a multi-line value must survive intact.
 street = st.lists(non_blank, min_size=1, max_size=3).map("\n".join)
 

@@ -26,7 +26,7 @@ from ecwid_customers.domain.ids import parse_store_id
 from ecwid_customers.domain.models import Store, TokenGrant
 from ecwid_customers.domain.ratelimit import RateLimiter
 from ecwid_customers.domain.tokens import hash_token
-from ecwid_customers.http import health, routes
+from ecwid_customers.http import encoding, health, routes
 from ecwid_customers.http.asgi import Receive, Scope, Send
 from ecwid_customers.http.hooks import CallHooks, NoAnswer
 from ecwid_customers.http.meta import meta_response
@@ -67,7 +67,8 @@ async def respond(
         # Logged here with its traceback; the client sees Ecwid's plain 500 and no details.
         logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
         response = error_response(errors.internal_error())
-    await send_response(send, response)
+    gzip_ok = encoding.accepts_gzip(header(scope, b"accept-encoding"))
+    await send_response(send, response, gzip_ok=gzip_ok)
     return response
 
 

@@ -15,6 +15,7 @@ from ecwid_customers.domain.clock import Clock
 from ecwid_customers.domain.ids import is_digits
 from ecwid_customers.domain.models import TokenGrant
 from ecwid_customers.http.asgi import Receive, Scope
+from ecwid_customers.http.encoding import decompress
 from ecwid_customers.storage.base import Storage
 
 T = TypeVar("T")
@@ -121,7 +122,14 @@ class Request:
         return values[0]
 
     async def _body(self) -> bytes:
-        return await read_body(self.scope, self.receive, self.settings.max_body_size)
+        limit = self.settings.max_body_size
+        body = await read_body(self.scope, self.receive, limit)
+        coding = (header(self.scope, b"content-encoding") or "identity").strip().lower()
+        if coding in ("gzip", "x-gzip"):
+            return decompress(body, limit)
+        if coding != "identity":
+            raise errors.unsupported_content_encoding(coding)
+        return body
 
     async def json(
         self, decoder: msgspec.json.Decoder[T], precheck: msgspec.json.Decoder[Any] | None = None

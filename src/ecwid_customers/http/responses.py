@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from ecwid_customers.errors import EcwidError
+from ecwid_customers.http import encoding
 from ecwid_customers.http.asgi import Send
 
 JSON_CONTENT_TYPE = b"application/json;charset=utf-8"
@@ -35,16 +36,23 @@ def error_response(error: EcwidError) -> Response:
     return Response(error.status, body, error.headers, error_code=error.code)
 
 
-async def send_response(send: Send, response: Response) -> None:
+async def send_response(send: Send, response: Response, *, gzip_ok: bool = False) -> None:
+    """Send ``response``; a JSON one gzip-encoded when ``gzip_ok`` and it is big enough."""
+    body, headers = response.body, list(response.headers)
+    if response.content_type == JSON_CONTENT_TYPE:
+        headers.append(encoding.VARY)
+        if gzip_ok and len(body) >= encoding.MIN_GZIP_SIZE:
+            body = encoding.compress(body)
+            headers.append(encoding.GZIP_HEADER)
     await send(
         {
             "type": "http.response.start",
             "status": response.status,
             "headers": [
                 (b"content-type", response.content_type),
-                (b"content-length", str(len(response.body)).encode()),
-                *response.headers,
+                (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": response.body})
+    await send({"type": "http.response.body", "body": body})

@@ -55,6 +55,13 @@ class PostgresEngine:
             migrate.check_not_newer(revision)
             if revision != migrate.HEAD:
                 await asyncio.to_thread(migrate.upgrade, self.url)
+            async with pool.acquire() as connection:
+                # A standby, or a database set read-only, is refused now with the reason.
+                if (
+                    await connection.fetchval("SELECT current_setting('transaction_read_only')")
+                    == "on"
+                ):
+                    raise StorageUnavailable("the database is read-only")
         except BaseException:
             await pool.close()
             raise
