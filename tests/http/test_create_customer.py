@@ -622,3 +622,18 @@ async def test_two_unicode_spellings_of_one_email_are_one_customer(api: Api) -> 
     )
     assert [item["id"] for item in found.json()["items"]] == [first]
     assert found.json()["items"][0]["email"] == composed  # answered as it was sent
+
+
+async def test_a_top_level_name_fills_the_billing_name_when_that_is_not_sent(api: Api) -> None:
+    """A client whose model has Ecwid's derived top-level ``name`` sends it back (Q8)."""
+    carol = await api.get_ok(await api.create_ok({"email": "c@x.net", "name": "Carol Top"}))
+    assert (carol["name"], carol["billingPerson"]["name"]) == ("Carol Top", "Carol Top")
+    assert (carol["billingPerson"]["firstName"], carol["billingPerson"]["lastName"]) == (
+        "Carol",
+        "Top",
+    )
+    both = {"email": "d@x.net", "name": "Top Name", "billingPerson": {"name": "Billing Name"}}
+    dana = await api.get_ok(await api.create_ok(both))
+    assert dana["name"] == dana["billingPerson"]["name"] == "Billing Name"  # billing wins
+    blank = await api.get_ok(await api.create_ok({"email": "e@x.net", "name": "  "}))
+    assert "name" not in blank and "billingPerson" not in blank

@@ -208,7 +208,6 @@ async def test_read_only_and_unknown_keys_are_ignored(api: Api) -> None:
     customer_id = await api.create_ok({"email": "a@example.net"})
     body = {
         "id": 4242,
-        "name": "Not Derived",
         "registered": "2000-01-01 00:00:00 +0000",
         "updated": "2000-01-01 00:00:00 +0000",
         "customerGroupName": "VIP",
@@ -218,7 +217,7 @@ async def test_read_only_and_unknown_keys_are_ignored(api: Api) -> None:
     }
     customer = await put_ok(api, customer_id, body)
     assert customer["id"] == customer_id
-    assert "name" not in customer
+    assert "name" not in customer  # a top-level name is not ignored: see the test below
     assert customer["registered"] == START
     assert customer["updated"] == START
     assert customer["customerGroupName"] == "General"
@@ -1153,3 +1152,16 @@ async def test_password_is_not_kept_without_legacy_sign_in(api: Api) -> None:
     customer = await put_ok(api, customer_id, {"password": "s3cret"})
     assert "password" not in customer
     assert await password_hash(api, api.store_id, customer_id) is None
+
+
+async def test_a_top_level_name_renames_the_billing_person(api: Api) -> None:
+    customer_id = await api.create_ok(
+        {"email": "c@x.net", "billingPerson": {"name": "Old Name", "city": "Paris"}}
+    )
+    response = await api.client.put(
+        api.url(f"customers/{customer_id}"), json={"name": "New Name"}, headers=api.auth()
+    )
+    assert response.status_code == 200
+    got = await api.get_ok(customer_id)
+    assert got["name"] == "New Name"
+    assert got["billingPerson"]["city"] == "Paris"  # the rest of the billing person stays

@@ -12,7 +12,7 @@ from ecwid_customers.domain.addresses import build_billing_person, build_shippin
 from ecwid_customers.domain.clock import format_ecwid_time
 from ecwid_customers.domain.contacts import build_contacts
 from ecwid_customers.domain.folding import fold
-from ecwid_customers.domain.inputs import CustomerInput, ExtraFieldInput
+from ecwid_customers.domain.inputs import CustomerInput, ExtraFieldInput, with_top_level_name
 from ecwid_customers.domain.models import (
     GENERAL_GROUP_ID,
     Customer,
@@ -96,6 +96,7 @@ def build_new_customer(
     ``customerGroupId`` names an existing group is checked by storage, in the same transaction
     that saves the customer.
     """
+    sent = with_top_level_name(sent)
     email = checked_email(sent.email)
     lang = checked_lang(sent.lang, store)
     timestamp = format_ecwid_time(now)

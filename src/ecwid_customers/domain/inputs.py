@@ -68,6 +68,9 @@ class ExtraFieldInput(_Input, kw_only=True):
 
 class CustomerInput(_Input, kw_only=True):
     email: str | None = None  # its own length rule: domain/create.py
+    # Ecwid answers a derived top-level name; clients that send their model back send it too.
+    # It fills billingPerson.name when that is not sent (see with_top_level_name).
+    name: Short | None = None
     password: Long | None = None
     billing_person: BillingPersonInput | None = None
     shipping_addresses: (
@@ -122,3 +125,16 @@ class CustomerListSizes(_Input, kw_only=True):
     extrafields: (
         Annotated[list[msgspec.Raw], msgspec.Meta(max_length=limits.MAX_EXTRA_FIELDS)] | None
     ) = None
+
+
+def with_top_level_name(sent: CustomerInput) -> CustomerInput:
+    """``sent`` with its top-level ``name`` moved into ``billingPerson.name`` when the billing
+    person sent has no name of its own (spec Q8): a client whose model has the ``name`` Ecwid
+    answers gets the customer it meant, not one without a name."""
+    if sent.name is None or not sent.name.strip():
+        return sent
+    billing = sent.billing_person or BillingPersonInput()
+    if billing.name is not None and billing.name.strip():
+        return sent
+    named = msgspec.structs.replace(billing, name=sent.name)
+    return msgspec.structs.replace(sent, billing_person=named)

@@ -23,7 +23,7 @@ from ecwid_customers.domain.create import (
     checked_lang,
     extrafield_values,
 )
-from ecwid_customers.domain.inputs import CustomerInput
+from ecwid_customers.domain.inputs import CustomerInput, with_top_level_name
 from ecwid_customers.domain.models import Customer, Store
 
 
@@ -40,6 +40,7 @@ def apply_update(
     definitions: Definitions | None = None,
 ) -> Customer:
     """The customer after the PUT; new contacts and addresses carry id 0 placeholders."""
+    sent = with_top_level_name(sent)
     timestamp = format_ecwid_time(now)
     email = current.email if sent.email is None else checked_email(sent.email)
     billing = current.billing_person
