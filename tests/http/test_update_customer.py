@@ -526,6 +526,24 @@ async def test_addresses_without_order_by_take_their_list_position(api: Api) -> 
     ]
 
 
+async def test_addresses_with_equal_order_by_come_in_id_order(api: Api) -> None:
+    """Q30: by orderBy, then id, whatever order they were sent in."""
+    customer_id, (tbilisi, toronto) = await _two_addresses(api)
+    assert tbilisi["id"] < toronto["id"]
+    body = {
+        "shippingAddresses": [
+            {"city": "Oslo", "orderBy": 1},
+            {"id": toronto["id"], "orderBy": 1},
+            {"id": tbilisi["id"], "orderBy": 1},
+            {"city": "Bergen", "orderBy": 0},
+        ]
+    }
+    addresses = (await put_ok(api, customer_id, body))["shippingAddresses"]
+    assert [a["city"] for a in addresses] == ["Bergen", "Tbilisi", "Toronto", "Oslo"]
+    ids = [a["id"] for a in addresses[1:]]
+    assert ids == sorted(ids)
+
+
 # -- contacts: the list is replaced --------------------------------------------------------
 
 

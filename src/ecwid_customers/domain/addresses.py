@@ -12,6 +12,8 @@ from ecwid_customers.domain.inputs import BillingPersonInput, ShippingAddressInp
 from ecwid_customers.domain.models import BillingPerson, ShippingAddress
 
 MAX_NAME_LENGTH = 255
+# Sorts after any stored id (ids are at most 2^63 - 1).
+NEW_ID_LAST = 2**63
 
 AddressInput = TypeVar("AddressInput", BillingPersonInput, ShippingAddressInput)
 
@@ -168,8 +170,10 @@ def build_shipping_addresses(
         )
         address.address_formatted = format_address(address)
         addresses.append(address)
-    # Ecwid's own order is unstable; a stable one serves tests better (spec 5.3, Q30).
-    addresses.sort(key=lambda address: address.order_by)
+    # Ecwid's own order is unstable; a stable one serves tests better (spec 5.3, Q30): by
+    # orderBy, then by id. New addresses (id 0 here) get their ids in the order sent, after
+    # every existing one, so among them the order sent is the id order.
+    addresses.sort(key=lambda address: (address.order_by, address.id or NEW_ID_LAST))
     if not any(address.default_address for address in addresses):
         addresses[0].default_address = True
     return addresses
