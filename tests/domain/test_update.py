@@ -372,11 +372,19 @@ def test_email_contact_follows_a_new_email() -> None:
     assert len(changed.contacts) == len(current.contacts)
 
 
-def test_change_of_case_only_keeps_the_email_contacts() -> None:
+def test_change_of_case_only_respells_the_email_contact() -> None:
+    """Q22: the EMAIL contact follows the email, a change of case too (issue: it kept the old
+    spelling); nothing else of the contacts changes."""
     current = stored()
     changed = update(current, email="ANN@example.net")
     assert changed.email == "ANN@example.net"
-    assert changed.contacts == current.contacts
+    respelt = [
+        msgspec.structs.replace(c, contact="ANN@example.net")
+        if c.type == "EMAIL" and c.contact.lower() == "ann@example.net"
+        else c
+        for c in current.contacts
+    ]
+    assert changed.contacts == respelt
 
 
 def test_new_email_without_any_email_contact_gets_one() -> None:

@@ -1183,3 +1183,16 @@ async def test_a_top_level_name_renames_the_billing_person(api: Api) -> None:
     got = await api.get_ok(customer_id)
     assert got["name"] == "New Name"
     assert got["billingPerson"]["city"] == "Paris"  # the rest of the billing person stays
+
+
+async def test_a_case_only_email_change_respells_the_email_contact(api: Api) -> None:
+    """Q22: the EMAIL contact follows every change of the email, one of case too."""
+    customer_id = await api.create_ok({"email": "ann.smith@example.net"})
+    got = await put_ok(api, customer_id, {"email": "ANN.SMITH@example.net"})
+    assert got["email"] == "ANN.SMITH@example.net"
+    emails = [c for c in got["contacts"] if c["type"] == "EMAIL"]
+    assert [(c["contact"], c["default"]) for c in emails] == [("ANN.SMITH@example.net", True)]
+    again = await put_ok(api, customer_id, {"privateAdminNotes": "unrelated"})
+    assert [c["contact"] for c in again["contacts"] if c["type"] == "EMAIL"] == [
+        "ANN.SMITH@example.net"
+    ]

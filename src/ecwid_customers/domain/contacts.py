@@ -169,8 +169,15 @@ def follow_email(
     """A PUT without ``contacts``: the EMAIL contact of the old address follows the new one."""
     contacts = [copy.copy(contact) for contact in contacts]
     old, new = fold(old_email.strip()), fold(new_email.strip())
-    if new != old:
-        emails = [c for c in contacts if c.type == "EMAIL"]
+    emails = [c for c in contacts if c.type == "EMAIL"]
+    if new == old:
+        if new_email.strip() == old_email.strip():
+            emails = []  # the email did not change: nothing follows
+        # Else the same address in another spelling (case, Unicode form): it is respelt.
+        for contact in emails:
+            if fold(contact.contact.strip()) == old:
+                contact.contact = new_email
+    else:
         follower = next((c for c in emails if fold(c.contact.strip()) == old), None)
         follower = follower or next((c for c in emails if c.default), None)
         existing = next((c for c in emails if fold(c.contact.strip()) == new), None)
