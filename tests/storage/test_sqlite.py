@@ -156,3 +156,16 @@ def test_postgresql_urls_select_postgresql() -> None:
 def test_bad_urls_are_explained(url: str, message: str) -> None:
     with pytest.raises(DatabaseUrlError, match=message):
         open_storage(url)
+
+
+def test_every_connection_bounds_the_wal(tmp_path: Path) -> None:
+    """After a checkpoint the WAL is cut back to 64 MiB (it kept its largest size before)."""
+    from ecwid_customers.storage.sqlite import connection as sqlite_connection
+
+    opened = sqlite3.connect(tmp_path / "x.db")
+    try:
+        sqlite_connection.configure(opened)
+        limit = opened.execute("PRAGMA journal_size_limit").fetchone()[0]
+        assert limit == sqlite_connection.WAL_SIZE_LIMIT == 64 * 1024 * 1024
+    finally:
+        opened.close()

@@ -151,3 +151,49 @@ async def test_an_immutable_database_file_is_refused_at_start(immutable_sqlite: 
     with pytest.raises(StorageUnavailable, match="read-only"):
         await storage.open()
     await storage.close()
+
+
+@pytest.fixture
+def writable_again(migrated_sqlite: Path) -> Iterator[Callable[[bool], None]]:
+    """Makes the database file and its WAL immutable (``True``) or writable again (``False``).
+    (Not the ``-shm`` index: SQLite maps it into memory, and a write to an immutable mapping
+    is a SIGBUS, not an error.)"""
+    files = [migrated_sqlite, Path(f"{migrated_sqlite}-wal")]
+
+    def immutable(on: bool) -> None:
+        for path in files:
+            if path.exists():
+                flag = "+i" if on else "-i"
+                if subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode:
+                    pytest.skip("chattr +i is not available here")
+
+    yield immutable
+    immutable(False)
+
+
+async def test_a_database_made_read_only_while_serving_recovers_once_writable(
+    migrated_sqlite: Path, writable_again: Callable[[bool], None]
+) -> None:
+    """The repro: the files made unwritable under a running server, then writable again:
+    writes are refused meanwhile and work again without a restart."""
+    token = await _seeded(migrated_sqlite)
+    auth = {"Authorization": f"Bearer {token}"}
+    storage = SQLiteStorage(migrated_sqlite)
+    await storage.open()
+    try:
+        async with asgi_client(EcwidApp(storage)) as client:
+            assert (
+                await client.post(URL, json={"email": "a@x.net"}, headers=auth)
+            ).status_code == 200
+            writable_again(True)
+            refused = [
+                await client.post(URL, json={"email": f"n{n}@x.net"}, headers=auth)
+                for n in range(5)
+            ]
+            assert {answer.status_code for answer in refused} == {503}
+            writable_again(False)
+            again = await client.post(URL, json={"email": "b@x.net"}, headers=auth)
+            assert again.status_code == 200, again.text
+    finally:
+        writable_again(False)
+        await storage.close()
