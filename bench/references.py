@@ -11,14 +11,12 @@ this project; when no directory is given, the report simply has no reference col
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from processes import Server
 
 # The token and store the reference apps answer for.
 TOKEN = "bench-token"  # noqa: S105 (a fixed test value the references expect)
@@ -51,19 +49,12 @@ def directory(given: Path | None) -> Path | None:
     return found.resolve()
 
 
-class Running:
-    """One reference server, started in its own process group."""
+class Running(Server):
+    """One reference server, started and waited for."""
 
     def __init__(self, where: Path, reference: Reference, port: int, env: dict[str, str]) -> None:
+        super().__init__(["bash", str(where / "serve.sh"), reference.name, str(port)], env)
         self.port = port
-        self.log = tempfile.NamedTemporaryFile(mode="w+", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(
-            ["bash", str(where / "serve.sh"), reference.name, str(port)],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env},
-            start_new_session=True,
-        )
         deadline = time.monotonic() + 600  # the first start may install its environment
         while time.monotonic() < deadline:
             try:
@@ -76,19 +67,6 @@ class Running:
         self.stop()
         raise RuntimeError(f"reference {reference.name} did not start: {self.output()}")
 
-    def output(self) -> str:
-        return Path(self.log.name).read_text()
-
     @property
     def pid(self) -> int:
         return self.process.pid
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        Path(self.log.name).unlink(missing_ok=True)

@@ -14,11 +14,9 @@ import dataclasses
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ import charts
 import httpx
 import references
 import report
+from processes import Server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -70,31 +69,6 @@ def _tree_rss_mb(pid: int) -> float:
         except FileNotFoundError:
             continue
     return total / 1024
-
-
-class Server:
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
-        self.log = tempfile.NamedTemporaryFile(mode="w+", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(
-            args,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        Path(self.log.name).unlink(missing_ok=True)
 
 
 def serve(database: str, port: int, workers: int = 1, token: str = "") -> tuple[Server, str, float]:

@@ -103,32 +103,28 @@ class PostgresEngine:
         self.faults.failed(fault)
         return fault
 
-    async def read(self, work: Work[T]) -> T:
+    async def _read(self, work: Work[T], *, snapshot: bool) -> T:
         try:
             async with self._opened.acquire() as connection:
-                return await work(PostgresSession(connection))
+                if not snapshot:
+                    return await work(PostgresSession(connection))
+                async with connection.transaction(isolation="repeatable_read", readonly=True):
+                    return await work(PostgresSession(connection))
         except Exception as error:
             fault = self._fault(error)
             if fault is None:
                 raise
             raise fault from None
+
+    async def read(self, work: Work[T]) -> T:
+        return await self._read(work, snapshot=False)
 
     async def read_long(self, work: Work[T]) -> T:
         # The server does the waiting: a long query holds a connection, not the event loop.
-        return await self.read(work)
+        return await self._read(work, snapshot=False)
 
     async def snapshot(self, work: Work[T]) -> T:
-        try:
-            async with (
-                self._opened.acquire() as connection,
-                connection.transaction(isolation="repeatable_read", readonly=True),
-            ):
-                return await work(PostgresSession(connection))
-        except Exception as error:
-            fault = self._fault(error)
-            if fault is None:
-                raise
-            raise fault from None
+        return await self._read(work, snapshot=True)
 
     async def write(self, work: Work[T]) -> T:
         """Run ``work`` in one transaction; its result once that has committed."""
