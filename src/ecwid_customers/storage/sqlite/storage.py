@@ -107,7 +107,10 @@ class SQLiteEngine:
         # writer, or another process) commits; the loop's reader never writes itself.
         if self._reader is None:
             return None
-        stamp: int = self._reader.connection.execute("PRAGMA data_version").fetchone()[0]
+        try:
+            stamp: int = self._reader.connection.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None  # nothing is reused; the read that follows reports the fault
         return stamp
 
     async def read(self, work: Work[T]) -> T:
