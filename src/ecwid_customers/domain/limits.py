@@ -2,8 +2,9 @@
 
 A real customer has a handful of addresses and contacts and a few extra fields; these bounds
 are far above that and keep what one customer costs to store, answer and search bounded
-(about 1.5 MB at most, answered in one piece). A body beyond them is refused with 400
-``WRONG_PARAMETER`` naming the field, before any work is done (``docs/compatibility.md``).
+(within the 1 MiB body limit as sent, about twice that with its derived fields). A body beyond
+them is refused with 400 ``WRONG_PARAMETER`` naming the field, before any work is done
+(``docs/compatibility.md``).
 """
 
 from __future__ import annotations
