@@ -638,3 +638,14 @@ async def test_a_top_level_name_fills_the_billing_name_when_that_is_not_sent(api
     blank = await api.get_ok(await api.create_ok({"email": "e@x.net", "name": "  "}))
     assert "name" not in blank
     assert "billingPerson" not in blank
+
+
+async def test_a_phone_only_in_a_shipping_address_makes_no_phone_contact(api: Api) -> None:
+    """Q22 decides where spec 5.4's search example (a PHONE contact from an address) and the
+    create rules disagree: only primaryPhone or the billing phone becomes a PHONE contact."""
+    body = {"email": "s@x.net", "shippingAddresses": [{"street": "1 Road", "phone": "+15550001"}]}
+    customer = await api.get_ok(await api.create_ok(body))
+    assert [c["type"] for c in customer["contacts"]] == ["EMAIL"]
+    assert customer["shippingAddresses"][0]["phone"] == "+15550001"
+    found = await api.client.get(api.url(), params={"phone": "+15550001"}, headers=api.auth())
+    assert [item["email"] for item in found.json()["items"]] == ["s@x.net"]  # still searchable
