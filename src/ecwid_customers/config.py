@@ -19,6 +19,9 @@ class Settings:
     # Older docs asked only update_customers for PUT/DELETE customer; current ones add
     # read_customers (Q17). True restores the older rule.
     update_scope_only: bool = False
+    # A PUT's billingPerson replaces the stored one whole (Q9); by default it is merged field by
+    # field, as Ecwid's docs describe.
+    replace_billing_person: bool = False
     # Requests per minute per token before 429 (Ecwid's is 600); None: no limit. A store's
     # own setting overrides this.
     rate_limit: int | None = None

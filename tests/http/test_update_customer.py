@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ecwid_customers.config import Settings
 from ecwid_customers.domain.passwords import verify_password
 from ecwid_customers.scopes import CREATE_CUSTOMERS, READ_CUSTOMERS, UPDATE_CUSTOMERS
 from tests.support import (
@@ -1196,3 +1197,19 @@ async def test_a_case_only_email_change_respells_the_email_contact(api: Api) -> 
     assert [c["contact"] for c in again["contacts"] if c["type"] == "EMAIL"] == [
         "ANN.SMITH@example.net"
     ]
+
+
+async def test_billing_person_can_be_replaced_whole_when_the_server_says_so(api: Api) -> None:
+    """Q9: merged field by field by default; ``serve --replace-billing-person`` replaces it."""
+    first = {"email": "b@x.net", "billingPerson": {"name": "Ann Lee", "city": "Paris"}}
+    customer_id = await api.create_ok(first)
+    async with api.with_settings(Settings(replace_billing_person=True)) as replacing:
+        response = await replacing.client.put(
+            api.url(f"customers/{customer_id}"),
+            json={"billingPerson": {"name": "Bea Lee"}},
+            headers=api.auth(),
+        )
+        assert response.status_code == 200
+    got = await api.get_ok(customer_id)
+    assert got["billingPerson"]["name"] == "Bea Lee"
+    assert "city" not in got["billingPerson"]  # not merged: the old city is gone

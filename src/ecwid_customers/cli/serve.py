@@ -43,6 +43,12 @@ from ecwid_customers.scopes import CUSTOMER_SCOPES
     help="PUT/DELETE customer need only update_customers, as in Ecwid's older docs.",
 )
 @click.option(
+    "--replace-billing-person",
+    is_flag=True,
+    help="A PUT's billingPerson replaces the stored one whole, instead of being merged field "
+    "by field (Q9).",
+)
+@click.option(
     "--rate-limit",
     type=click.IntRange(1, MAX_RATE_LIMIT),
     metavar="PER_MINUTE",
@@ -153,6 +159,7 @@ def serve(
     allow_query_token: bool,
     max_body_size: int,
     update_scope_only: bool,
+    replace_billing_person: bool,
     rate_limit: int | None,
     head_timeout: float,
     body_timeout: float,
@@ -176,6 +183,7 @@ def serve(
         allow_query_token=allow_query_token,
         max_body_size=max_body_size,
         update_scope_only=update_scope_only,
+        replace_billing_person=replace_billing_person,
         rate_limit=rate_limit,
         head_timeout=head_timeout,
         body_timeout=body_timeout,

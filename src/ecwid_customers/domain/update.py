@@ -38,14 +38,17 @@ def apply_update(
     store: Store,
     now: int,
     definitions: Definitions | None = None,
+    replace_billing_person: bool = False,
 ) -> Customer:
-    """The customer after the PUT; new contacts and addresses carry id 0 placeholders."""
+    """The customer after the PUT; new contacts and addresses carry id 0 placeholders.
+    ``replace_billing_person``: a ``billingPerson`` sent replaces the stored one whole (Q9)."""
     sent = with_top_level_name(sent)
     timestamp = format_ecwid_time(now)
     email = current.email if sent.email is None else checked_email(sent.email)
     billing = current.billing_person
     if sent.billing_person is not None:
-        billing = build_billing_person(merged(current.billing_person, sent.billing_person))
+        base = None if replace_billing_person else current.billing_person
+        billing = build_billing_person(merged(base, sent.billing_person))
     addresses = current.shipping_addresses
     if sent.shipping_addresses is not None:
         addresses = build_shipping_addresses(

@@ -91,9 +91,17 @@ async def update_customer(request: Request) -> Response:
     store = request.grant.store
     now = request.clock.now()
     definitions = await _definitions(request, sent)
+    replace_billing_person = request.settings.replace_billing_person
 
     def change(stored: Customer) -> Customer:
-        return apply_update(stored, sent, store=store, now=now, definitions=definitions)
+        return apply_update(
+            stored,
+            sent,
+            store=store,
+            now=now,
+            definitions=definitions,
+            replace_billing_person=replace_billing_person,
+        )
 
     password_hash = None
     if password_to_keep(sent, store):
