@@ -194,6 +194,12 @@ def wrk(
     }
 
 
+def _remove_database(path: Path) -> None:
+    """A SQLite file and its WAL and shared-memory index, so the next server starts empty."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _count_customers(database: str) -> int:
     out = subprocess.run(
         [str(BIN / "ecwid-customers"), "store", "list", "--database", database],
@@ -451,8 +457,7 @@ def main(argv: list[str]) -> int:
 
         # Creates on a new store (0 rows), checked against the rows stored.
         fresh = work / "fresh.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+        _remove_database(fresh)
         url = f"sqlite:///{fresh}"
         server, token, seconds = serve(url, 18101)
         startup["new database"].append(seconds)
@@ -476,8 +481,7 @@ def main(argv: list[str]) -> int:
 
         # The same creates with an app subscribed to the store's webhooks, whose receiver
         # takes its time (0.1 s an answer): what the outbox and the dispatcher cost the API.
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+        _remove_database(fresh)
         server, token, _ = serve(url, 18101)
         receiver = subprocess.Popen(
             [sys.executable, str(HERE / "receiver.py"), "18105", "0.1"],
@@ -507,8 +511,7 @@ def main(argv: list[str]) -> int:
 
         # Reads and updates on a store of 1,000 customers.
         small = work / "small.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{small}{suffix}").unlink(missing_ok=True)
+        _remove_database(small)
         seed_sqlite(small, 1000)
         url = f"sqlite:///{small}"
         token = _token_for(url)

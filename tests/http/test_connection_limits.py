@@ -126,8 +126,12 @@ def _open_idle(port: int, count: int) -> Iterator[list[socket.socket]]:
 
 def test_one_connection_too_many_gets_503_and_the_server_recovers(server: Server) -> None:
     with _open_idle(server.port, 20):
-        time.sleep(0.2)  # the server has accepted them all
-        status, headers, body = exchange(server.port, get("/api/v3/1003/customers"))
+        deadline = time.monotonic() + 10
+        while True:  # until the server has accepted all twenty (a busy machine is slower)
+            status, headers, body = exchange(server.port, get("/api/v3/1003/customers"))
+            if status == 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert status == 503
         assert headers["retry-after"] == "1"
         assert_ecwid_error(body, "SERVICE_UNAVAILABLE")
@@ -158,7 +162,5 @@ def test_a_client_that_never_reads_is_dropped(server: Server) -> None:
         deadline = time.monotonic() + 10  # the write timeout is half a second
         while "dropped a client" not in server.output and time.monotonic() < deadline:
             time.sleep(0.1)
-    assert "dropped a client that read nothing for 0 s" in server.output or (
-        "dropped a client that read nothing" in server.output
-    )
+    assert "dropped a client that read nothing" in server.output
     assert httpx.get(f"http://127.0.0.1:{server.port}/api/v3/1003/customers").status_code == 403

@@ -110,7 +110,7 @@ async def test_a_full_disk_gets_503_reads_go_on_and_it_recovers(
     after = [await client.post(URL, json={"email": f"r{n}@x.net"}, headers=auth) for n in range(3)]
     assert [answer.status_code for answer in after] == [200, 200, 200]
     assert (await client.get("/readyz")).status_code == 200
-    assert any("database available again" in r.getMessage() for r in ours + caplog.records)
+    assert any("database available again" in r.getMessage() for r in caplog.records)
     found = (await client.get(URL, params={"limit": 100}, headers=auth)).json()["items"]
     emails = {item["email"] for item in found}
     refused_emails = {f"w{n}@x.net" for n in range(50)} - (emails - {"first@x.net"})

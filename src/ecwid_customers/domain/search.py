@@ -127,12 +127,24 @@ def parse_bool(name: str, text: str | None) -> bool | None:
     raise errors.wrong_parameter(name, "expected one of 'true', 'false'")
 
 
-def parse_int(name: str, text: str | None) -> int | None:
+def _whole_number(name: str, text: str | None) -> tuple[str, str] | None:
+    """``text`` trimmed and its digits (without a minus sign); 400 if it is not a whole
+    number; ``None`` when absent or blank."""
     if text is None or text.strip() == "":
         return None
     stripped = text.strip()
     digits = stripped.removeprefix("-")
-    if not digits.isascii() or not digits.isdigit() or len(digits) > 18:
+    if not digits.isascii() or not digits.isdigit():
+        raise errors.wrong_parameter(name, "expected a whole number")
+    return stripped, digits
+
+
+def parse_int(name: str, text: str | None) -> int | None:
+    found = _whole_number(name, text)
+    if found is None:
+        return None
+    stripped, digits = found
+    if len(digits) > 18:
         raise errors.wrong_parameter(name, "expected a whole number")
     return int(stripped)
 
@@ -178,12 +190,10 @@ MAX_OFFSET = 2**62
 def _clamped_int(name: str, text: str | None, maximum: int) -> int | None:
     """A whole number of any length, cut to ``-maximum..maximum`` (Q13: a number too large
     for a long is still a number)."""
-    if text is None or text.strip() == "":
+    found = _whole_number(name, text)
+    if found is None:
         return None
-    stripped = text.strip()
-    digits = stripped.removeprefix("-")
-    if not digits.isascii() or not digits.isdigit():
-        raise errors.wrong_parameter(name, "expected a whole number")
+    stripped, digits = found
     # Compared by length first: int() of thousands of digits costs more than it should.
     size = maximum if len(digits.lstrip("0")) > len(str(maximum)) else min(int(digits), maximum)
     return -size if stripped.startswith("-") else size

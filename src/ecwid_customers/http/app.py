@@ -98,7 +98,6 @@ class EcwidApp:
         self.rate_limiter = RateLimiter()
         # SHA-256 of the tokens seen: a few distinct values serve nearly every request.
         self._hashes: dict[str, bytes] = {}
-        self._warming: asyncio.Future[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         # Typed Any so the app fits servers' and clients' ASGI signatures alike.
@@ -115,8 +114,8 @@ class EcwidApp:
                 try:
                     await self.storage.open()
                     # The ISO tables take a tenth of a second to load: on a thread, so the
-                    # server answers meanwhile (a request that needs them first waits for them).
-                    self._warming = asyncio.get_running_loop().run_in_executor(None, geo.warm_up)
+                    # server answers meanwhile (a request needing them sooner loads them too).
+                    asyncio.get_running_loop().run_in_executor(None, geo.warm_up)
                     for service in self.services:
                         await service.start()
                 except StorageError as error:  # the database's state, not a bug: one line

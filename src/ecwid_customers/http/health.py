@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ecwid_customers import errors
-from ecwid_customers.http.responses import Response, error_response
+from ecwid_customers.http.responses import Response, read_only_refusal
 from ecwid_customers.storage.base import Storage
 
 HEALTH_PATH = "/healthz"
@@ -26,8 +25,7 @@ _encode = msgspec.json.Encoder().encode
 
 async def health_response(path: str, method: str, storage: Storage) -> Response:
     if method not in _READ_METHODS:
-        refusal = error_response(errors.method_not_allowed(method))
-        return Response(refusal.status, refusal.body, ((b"allow", b"GET, HEAD"),))
+        return read_only_refusal(method)
     if path == HEALTH_PATH:
         return Response(200, b'{"status":"ok"}')
     problems = await storage.problems()

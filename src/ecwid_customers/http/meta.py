@@ -6,10 +6,9 @@ control plane; ``None`` means "not ours" and becomes Ecwid's 404.
 
 from __future__ import annotations
 
-from ecwid_customers import errors
 from ecwid_customers.http import docs_ui
 from ecwid_customers.http.openapi import openapi_json
-from ecwid_customers.http.responses import Response, error_response
+from ecwid_customers.http.responses import Response, read_only_refusal
 
 OPENAPI_PATH = "/openapi.json"
 DOCS_PATHS = frozenset({"/docs", "/docs/"})
@@ -28,6 +27,4 @@ async def meta_response(path: str, method: str) -> Response | None:
         found = None
     if found is None or method in _READ_METHODS:
         return found
-    refusal = error_response(errors.method_not_allowed(method))
-    allow = ((b"allow", b"GET, HEAD"),)
-    return Response(refusal.status, refusal.body, allow, error_code=refusal.error_code)
+    return read_only_refusal(method)

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from ecwid_customers import errors
 from ecwid_customers.errors import EcwidError
 from ecwid_customers.http import encoding
 from ecwid_customers.http.asgi import Send
@@ -29,6 +30,14 @@ class Response:
 
 def json_response(content: Any, status: int = 200) -> Response:
     return Response(status, _encode(content))
+
+
+def read_only_refusal(method: str) -> Response:
+    """405 for a path that answers GET and HEAD only (documents, health checks)."""
+    refusal = error_response(errors.method_not_allowed(method))
+    return Response(
+        refusal.status, refusal.body, ((b"allow", b"GET, HEAD"),), error_code=refusal.error_code
+    )
 
 
 def error_response(error: EcwidError) -> Response:

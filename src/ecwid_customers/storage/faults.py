@@ -2,8 +2,8 @@
 
 A full disk or a read-only file makes every write fail the same way, thousands of times a
 second. Each kind of fault is logged when it first happens, then at most once every
-``INTERVAL`` seconds with the number of failures since, and once more when an operation of
-that kind succeeds again; never with a traceback (the cause is outside the code).
+``INTERVAL`` seconds with the number of failures since, and once more when a write succeeds
+again (which ends every open fault); never with a traceback (the cause is outside the code).
 """
 
 from __future__ import annotations
