@@ -36,11 +36,14 @@ class Probe:
         self.latencies: list[float] = []
         self.statuses: set[int] = set()
         self._stop = threading.Event()
+        self._begun = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         with httpx.Client(timeout=30) as client:
-            while not self._stop.is_set():
+            self._begun.set()
+            # At least one read, however late a busy machine starts this thread.
+            while not self._stop.is_set() or not self.latencies:
                 started = time.perf_counter()
                 try:
                     self.statuses.add(client.get(self.url, headers=self.headers).status_code)
@@ -52,6 +55,7 @@ class Probe:
     @contextlib.contextmanager
     def running(self) -> Iterator[Probe]:
         self._thread.start()
+        self._begun.wait(30)  # the attack starts once the probe is reading
         try:
             yield self
         finally:
