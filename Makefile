@@ -32,6 +32,7 @@ typecheck: $(VENV)/.test-deps
 check: lint typecheck
 
 test: check  ## lint, type-check, then every test (in parallel), on SQLite and PostgreSQL
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@url=$$(scripts/postgres.sh) || url=""; \
 	ECWID_TEST_POSTGRES_URL="$$url" $(BIN)/pytest -n auto
 

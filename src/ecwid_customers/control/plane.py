@@ -1,7 +1,8 @@
 """The control plane: ``/_control/...``, the test kit's HTTP API (see docs/testing.md).
 
 Outside Ecwid's URL space and answering only to the admin token, never to a store token; the
-token is checked here, once, before any route. Routes are a table like the API's (method and
+token is checked here, once, before any route (only the dashboard's page and files, which hold
+no data, are served without it). Routes are a table like the API's (method and
 path pattern to a view, through the same router). Errors keep Ecwid's ``{"errorMessage",
 "errorCode"}`` shape with codes of their own (``CONTROL_*``), so one client-side error
 handler serves both.
@@ -19,6 +20,7 @@ import msgspec
 
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
+from ecwid_customers.control import dashboard
 from ecwid_customers.control.kit import TestKit
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.domain.ids import parse_store_id
@@ -137,10 +139,15 @@ class ControlPlane:
         )
 
     async def handle(self, scope: Scope, receive: Receive) -> Response:
-        if not self._authorised(scope):
-            raise errors.control_unauthorised()
         path: str = scope["path"][len(CONTROL_PREFIX) :].strip("/")
         method: str = scope["method"]
+        # The dashboard's files hold no data: the page itself asks for the token.
+        if dashboard.is_dashboard(path):
+            return dashboard.answer(path, method)
+        if dashboard.wants_page(scope):
+            return dashboard.redirect()
+        if not self._authorised(scope):
+            raise errors.control_unauthorised()
         found = self._router.resolve(method, path.split("/"))
         if found is True:
             raise errors.method_not_allowed(method)
