@@ -54,6 +54,7 @@ def test_the_dashboard_shows_and_steers_the_kit(
     server: Server, receiver: Receiver, tmp_path: Path
 ) -> None:
     base = f"http://127.0.0.1:{server.port}"
+    assert f"Dashboard (test kit): {base}/_control/dashboard\n" in server.output
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with httpx.Client(base_url=f"{base}/_control", headers=admin) as control:
         webhook = {"webhookUrl": receiver.url, "clientSecret": receiver.secret}

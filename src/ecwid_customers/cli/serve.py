@@ -237,6 +237,7 @@ def _print_banner(
             f"Control plane (test kit): http://{reachable}:{port}/_control "
             f"with Authorization: Bearer {admin_token}"
         )
+        click.echo(f"Dashboard (test kit): http://{reachable}:{port}/_control/dashboard")
     if issued is None:
         click.echo(
             "Tokens are stored hashed and are shown only when made; make one with\n"
