@@ -27,7 +27,9 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 WAIT_MS = 15_000  # for the page to show what the server did; it polls every 2 s
 
 
-def _chromium() -> str:
+@pytest.fixture
+def chromium() -> str:
+    """The system's chromium (asked for first, so a missing one costs no server start)."""
     found = shutil.which("chromium")
     if found is None:
         reason = "no chromium on PATH (make test installs Debian's package)"
@@ -51,7 +53,7 @@ def server(
 
 
 def test_the_dashboard_shows_and_steers_the_kit(
-    server: Server, receiver: Receiver, tmp_path: Path
+    chromium: str, server: Server, receiver: Receiver, tmp_path: Path
 ) -> None:
     base = f"http://127.0.0.1:{server.port}"
     assert f"Dashboard (test kit): {base}/_control/dashboard\n" in server.output
@@ -62,11 +64,12 @@ def test_the_dashboard_shows_and_steers_the_kit(
         with httpx.Client(
             base_url=created["apiUrl"], headers={"Authorization": f"Bearer {created['token']}"}
         ) as api:
-            shot = _drive_the_page(base, control, api, created, receiver, tmp_path)
+            shot = _drive_the_page(chromium, base, control, api, created, receiver, tmp_path)
     _assert_not_blank(shot)
 
 
 def _drive_the_page(
+    executable: str,
     base: str,
     control: httpx.Client,
     api: httpx.Client,
@@ -75,7 +78,6 @@ def _drive_the_page(
     tmp_path: Path,
 ) -> Path:
     """Sign in, watch a call and its webhook, clear, fire, reset; the screenshot's path."""
-    executable = _chromium()
     store_id: int = created["storeId"]
     problems: list[str] = []
 
@@ -112,11 +114,11 @@ def _drive_the_page(
             answer = api.post("/customers", json={"email": "ann@example.net"})
             assert answer.status_code == 200, answer.text
             journal = page.locator("#journal tbody tr")
-            expect(journal).to_have_count(1)
             call = journal.first.locator("td")
             expect(call.nth(2)).to_have_text("POST")
             expect(call.nth(3)).to_have_text(f"/api/v3/{store_id}/customers")
             expect(call.nth(4)).to_have_text("200")
+            expect(journal).to_have_count(1)
             expect(ours.locator("td").nth(1)).to_have_text("1")
             deliveries = page.locator("#deliveries tbody tr")
             expect(deliveries.first).to_contain_text("customer.created")
@@ -154,6 +156,13 @@ def _drive_the_page(
             expect(ours.locator("td").nth(1)).to_have_text("0")
             assert control.get(f"/stores/{store_id}").json()["customers"] == 0
 
+            # The token lasts as long as the tab; signing out forgets it.
+            page.reload()
+            expect(page.locator("#stores tbody tr", has_text="1003")).to_have_count(1)
+            page.click("#sign-out")
+            expect(page.locator("#login")).to_be_visible()
+            expect(page.locator("#app")).to_be_hidden()
+            assert page.evaluate("sessionStorage.length") == 0
         finally:
             browser.close()
 
