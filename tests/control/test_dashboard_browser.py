@@ -77,7 +77,8 @@ def _drive_the_page(
     receiver: Receiver,
     tmp_path: Path,
 ) -> Path:
-    """Sign in, watch a call and its webhook, clear, fire, reset; the screenshot's path."""
+    """Sign in, watch a call and its webhook, clear the journal, fire an event, redeliver it,
+    pause and resume, reset the store, sign out; the screenshot's path."""
     store_id: int = created["storeId"]
     problems: list[str] = []
 
@@ -145,6 +146,19 @@ def _drive_the_page(
             updated = deliveries.filter(has_text="customer.updated")
             expect(updated.locator(".state")).to_have_text("delivered")
             expect(updated.locator("td").nth(6)).to_contain_text("200")
+
+            # Sent again by hand: a second attempt. Held and released.
+            updated.get_by_role("button", name="Redeliver").click()
+            fired = receiver.wait_for(2, where=lambda body: body["eventType"] == "customer.updated")
+            assert fired[0].json["eventId"] == fired[1].json["eventId"]
+            expect(updated.locator("td").nth(5)).to_have_text("2")
+            page.click("#toggle-pause")
+            expect(page.locator("#paused")).to_have_text("paused")
+            assert control.get(f"/stores/{store_id}/webhooks").json()["paused"] is True
+            expect(page.locator("#toggle-pause")).to_have_text("Resume")
+            page.click("#toggle-pause")
+            expect(page.locator("#toggle-pause")).to_have_text("Pause")
+            assert control.get(f"/stores/{store_id}/webhooks").json()["paused"] is False
 
             # The page with a store's calls and deliveries on it, for the pixels to be checked.
             shot = tmp_path / "dashboard.png"
