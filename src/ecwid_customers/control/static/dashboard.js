@@ -159,7 +159,8 @@ async function refresh() {
 async function showStores() {
   const overview = await control("GET", "");
   byId("counts").textContent =
-    `${overview.stores} stores, ${overview.faults} fault rules, journal keeps ${overview.journalSize} calls a store`;
+    `${overview.stores} stores, ${overview.faults} fault rules, ` +
+    `journal keeps ${overview.journalSize} calls a store`;
   const stores = await control("GET", "/stores");
   if (selected !== null && !stores.some((store) => store.id === selected)) selected = null;
   fill(
@@ -226,7 +227,13 @@ async function showStore(storeId) {
         delivery.attempts,
         lastAnswer(delivery.attemptLog),
         when(delivery.nextAttemptAt),
-        button("Redeliver", () => act("POST", `/stores/${storeId}/webhooks/${delivery.id}/redeliver`, `Delivery ${delivery.id} queued again.`)),
+        button("Redeliver", () =>
+          act(
+            "POST",
+            `/stores/${storeId}/webhooks/${delivery.id}/redeliver`,
+            `Delivery ${delivery.id} queued again.`,
+          ),
+        ),
       ]),
     ),
     "No deliveries.",
@@ -243,7 +250,8 @@ function describeClock(clock) {
 function lastAnswer(log) {
   if (!log || log.length === 0) return "";
   const last = log[log.length - 1];
-  const answer = last.status === null ? last.error : `${last.status}${last.error ? ` (${last.error})` : ""}`;
+  const why = last.error ? ` (${last.error})` : "";
+  const answer = last.status === null ? last.error : `${last.status}${why}`;
   return `${answer}, ${last.latencyMs} ms`;
 }
 
@@ -301,16 +309,27 @@ document.addEventListener("DOMContentLoaded", () => {
     ),
   );
   byId("clear-journal").addEventListener("click", () =>
-    confirmThen(`Clear the journal of store ${selected}?`, "DELETE", `/stores/${selected}/journal`, "Journal cleared."),
+    confirmThen(
+      `Clear the journal of store ${selected}?`,
+      "DELETE",
+      `/stores/${selected}/journal`,
+      "Journal cleared.",
+    ),
   );
   byId("clear-deliveries").addEventListener("click", () =>
-    confirmThen(`Remove every delivery of store ${selected}?`, "DELETE", `/stores/${selected}/webhooks`, "Deliveries removed."),
+    confirmThen(
+      `Remove every delivery of store ${selected}?`,
+      "DELETE",
+      `/stores/${selected}/webhooks`,
+      "Deliveries removed.",
+    ),
   );
   byId("toggle-pause").addEventListener("click", () => {
     if (selected === null) return;
     const paused = byId("toggle-pause").dataset.paused === "true";
     const action = paused ? "resume" : "pause";
-    act("POST", `/stores/${selected}/webhooks/${action}`, paused ? "Webhooks resumed." : "Webhooks paused.");
+    const done = paused ? "Webhooks resumed." : "Webhooks paused.";
+    act("POST", `/stores/${selected}/webhooks/${action}`, done);
   });
   if (sessionStorage.getItem(TOKEN_KEY)) showApp();
   else showLogin();
