@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response
 from ecwid_customers.http.router import Router
-from ecwid_customers.http.views import contacts, customers, extrafields, groups
+from ecwid_customers.http.views import batch, contacts, customers, extrafields, groups
 from ecwid_customers.scopes import (
     CREATE_CUSTOMERS,
     DELETE_CUSTOMERS_EXTRAFIELDS,
@@ -131,6 +131,10 @@ ROUTES: tuple[Route, ...] = (
         extrafields.delete_field,
         (DELETE_CUSTOMERS_EXTRAFIELDS,),
     ),
+    # No scope of their own: each request of a batch needs what its direct call needs.
+    Route("POST", "batch", batch.create_batch, ()),
+    Route("GET", "batch", batch.get_batch, ()),
+    Route("POST", "batch/cancel-group", batch.cancel_batch_group, ()),
 )
 
 
