@@ -52,8 +52,6 @@ def routes_table() -> str:
         scopes = " and ".join(f"`{scope}`" for scope in route.scopes)
         if route.any_of:
             scopes = " or ".join(f"`{scope}`" for scope in route.any_of)
-        if not scopes:  # the Batch API: each request of a batch is authorised on its own
-            scopes = "none of its own (each request of a batch needs its direct call's)"
         lines.append(f"| `{route.method} /api/v3/{{storeId}}/{route.path}` | {scopes} |")
     return "\n".join(lines) + "\n"
 

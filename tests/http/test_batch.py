@@ -343,6 +343,42 @@ async def test_a_ticket_is_read_only_by_the_token_that_made_it(api: Api) -> None
     assert (await _read(api, ticket)).status_code == 200
 
 
+async def test_tokens_that_no_customer_route_admits_cannot_batch(api: Api) -> None:
+    public = await make_token(api.storage, api.store_id, token="public_" + "p" * 32)
+    scopeless = await make_token(api.storage, api.store_id, ())
+    for token in (public, scopeless):
+        refused = await _post(api, [_create("a@x.net")], token=token)
+        assert_error(
+            refused, 403, "INSUFFICIENT_APP_SCOPE", "Access token doesn't have read_customers scope"
+        )
+    assert await count_customers(api.storage, api.store_id) == 0
+
+
+async def test_a_batch_reaches_only_its_own_store(api: Api) -> None:
+    await make_store(api.storage, 2002)
+    theirs = await make_token(api.storage, 2002)
+    response = await api.client.post(
+        api.url(store_id=2002),
+        json={"email": "quintessa@store-b.example"},
+        headers=api.auth(theirs),
+    )
+    their_id = response.json()["id"]
+    items = [
+        {"path": f"/customers/{their_id}", "method": "GET"},
+        {"path": f"/customers/{their_id}", "method": "PUT", "body": {"taxId": "CHANGED"}},
+        {"path": "/customers?email=quintessa@store-b.example", "method": "GET"},
+    ]
+    ticket = await _ticket(api, items, stopOnFirstFailure="false")
+    body = await _finished(api, ticket)
+    assert [r["http_status_code"] for r in body["responses"]] == [404, 404, 200]
+    assert body["responses"][2]["http_body"]["total"] == 0
+    assert b"quintessa" not in (await _read(api, ticket)).content  # nothing of store 2002
+    theirs_now = await api.client.get(
+        api.url(f"customers/{their_id}", store_id=2002), headers=api.auth(theirs)
+    )
+    assert theirs_now.json()["taxId"] == ""
+
+
 async def test_batch_calls_need_a_token(api: Api) -> None:
     response = await api.client.post(api.url("batch"), json=[_create("a@x.net")])
     assert_error(response, 403, "INVALID_API_TOKEN")

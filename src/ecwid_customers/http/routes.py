@@ -44,7 +44,7 @@ _READ = (READ_CUSTOMERS,)
 # Current docs ask for both on PUT/DELETE; older ones for update only (Q17).
 _READ_UPDATE = (READ_CUSTOMERS, UPDATE_CUSTOMERS)
 
-ROUTES: tuple[Route, ...] = (
+_DIRECT: tuple[Route, ...] = (
     Route("GET", "customers", customers.search_customers, _READ),
     Route("POST", "customers", customers.create_customer, (CREATE_CUSTOMERS,)),
     # Either generation of the docs is satisfied (Q18).
@@ -131,10 +131,20 @@ ROUTES: tuple[Route, ...] = (
         extrafields.delete_field,
         (DELETE_CUSTOMERS_EXTRAFIELDS,),
     ),
-    # No scope of their own: each request of a batch needs what its direct call needs.
-    Route("POST", "batch", batch.create_batch, ()),
-    Route("GET", "batch", batch.get_batch, ()),
-    Route("POST", "batch/cancel-group", batch.cancel_batch_group, ()),
+)
+
+# The Batch API: each request of a batch is authorised as its direct call (scopes included),
+# so the batch itself asks only for a scope some request could use; public tokens, which no
+# customer route admits, cannot batch either.
+_ANY_ROUTE_SCOPE = tuple(
+    dict.fromkeys(scope for route in _DIRECT for scope in (*route.scopes, *route.any_of))
+)
+
+ROUTES: tuple[Route, ...] = (
+    *_DIRECT,
+    Route("POST", "batch", batch.create_batch, (), any_of=_ANY_ROUTE_SCOPE),
+    Route("GET", "batch", batch.get_batch, (), any_of=_ANY_ROUTE_SCOPE),
+    Route("POST", "batch/cancel-group", batch.cancel_batch_group, (), any_of=_ANY_ROUTE_SCOPE),
 )
 
 
