@@ -72,7 +72,7 @@ async def test_a_request_carries_the_batch_token_and_its_own_path_and_query() ->
     app = GatedApp()
     book = BatchBook(app)
     requests = (SubRequest("x", "PUT", "customers/5", "lang=fr&a=%20b", b'{"lang":"fr"}'),)
-    book.submit(
+    ticket = book.submit(
         TEMPLATE,
         store_id=1003,
         owner=OWNER,
@@ -92,6 +92,7 @@ async def test_a_request_carries_the_batch_token_and_its_own_path_and_query() ->
     assert headers[b"content-type"] == b"application/json"
     assert b"user-agent" not in headers  # only the token is carried
     assert app.bodies == [b'{"lang":"fr"}']
+    assert ticket.progress.requests[0].body == b""  # not kept once the batch is done
 
 
 async def test_a_store_runs_its_batches_one_after_the_other() -> None:

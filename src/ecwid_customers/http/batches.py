@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -164,7 +164,10 @@ class BatchBook:
         except Exception:  # a bug here must not leave the ticket unfinished for ever
             logger.exception("batch %s of store %s failed", ticket.id, ticket.store_id)
         finally:
-            ticket.progress.finished = True
+            progress = ticket.progress
+            progress.finished = True
+            # The bodies sent are not shown again: only the answers are worth their room.
+            progress.requests = tuple(replace(r, body=b"") for r in progress.requests)
             ticket.finished_at = self._clock()
             self._tidy(shelf)
 
