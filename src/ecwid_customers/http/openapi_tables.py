@@ -132,6 +132,7 @@ class Operation:
     query: tuple[str, ...] = ()  # query parameters besides responseFields
     errors: tuple[ErrorConstructor, ...] = ()  # errors besides the ones every route can answer
     required: tuple[str, ...] = ()  # body keys the route needs (the struct makes all optional)
+    required_query: tuple[str, ...] = ()  # query parameters without which it is a 400
 
 
 def _read_names(parser: Callable[[Callable[[str], str | None]], object]) -> tuple[str, ...]:
@@ -252,9 +253,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         BatchStatusResult,
         query=("ticket", "escapedJson"),
         errors=(errors.batch_not_found,),
+        required_query=("ticket",),
     ),
     ("POST", "batch/cancel-group"): Operation(
-        "Cancel the unfinished batches of a group", UpdateCountOf, query=("groupId",)
+        "Cancel the unfinished batches of a group",
+        UpdateCountOf,
+        query=("groupId",),
+        errors=(errors.wrong_parameter,),
+        required_query=("groupId",),
     ),
 }
 
