@@ -212,3 +212,25 @@ async def test_stopping_leaves_nothing_running() -> None:
     await book.stop()
     assert ticket.progress.status == "COMPLETED"
     assert ticket.progress.request_status(1) == "NOT_EXECUTED"
+
+
+async def test_a_server_error_is_retried_five_times_when_the_batch_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batches, "SERVER_ERROR_RETRY_DELAY", 0.0)
+    app = GatedApp()
+    for _ in range(100):
+        app.gate.release()  # every answer at once
+    book = BatchBook(app)
+    going_on = _submit(book, "status/503", "customers/2", stop=False)
+    await book.drain()
+    assert [s["path"] for s in app.seen] == ["/api/v3/1003/status/503"] * 6 + [
+        "/api/v3/1003/customers/2"
+    ]
+    assert going_on.progress.request_status(0) == "FAILED"
+    assert going_on.progress.request_status(1) == "COMPLETED"
+    app.seen.clear()
+    stopping = _submit(book, "status/500", "customers/2")
+    await book.drain()
+    assert len(app.seen) == 1  # stopOnFirstFailure: no retry, and the rest is not run
+    assert stopping.progress.request_status(1) == "NOT_EXECUTED"

@@ -38,6 +38,9 @@ MAX_UNFINISHED_PER_STORE = 10  # queued or running; one more is a 429
 KEPT_BYTES_PER_STORE = 64 * 1024 * 1024  # answers' bodies kept for a store's tickets
 TICKET_LIFETIME = 24 * 3600.0  # seconds a finished ticket can still be read
 QUEUED_RETRY_AFTER = 5  # seconds, in the 429 for a store with too many unfinished batches
+# Ecwid's docs: with stopOnFirstFailure=false a 5xx answer is retried 5 times, 3 s apart.
+SERVER_ERROR_RETRIES = 5
+SERVER_ERROR_RETRY_DELAY = 3.0
 
 
 @dataclass(slots=True)
@@ -181,7 +184,13 @@ class BatchBook:
         async def run_one(position: int) -> None:
             nonlocal failed
             try:
-                answer = await self._answer(carried, progress.requests[position])
+                request = progress.requests[position]
+                answer = await self._answer(carried, request)
+                retries = 0 if ticket.stop_on_first_failure else SERVER_ERROR_RETRIES
+                while answer.status >= 500 and retries and not ticket.cancelled:
+                    retries -= 1
+                    await asyncio.sleep(SERVER_ERROR_RETRY_DELAY)
+                    answer = await self._answer(carried, request)
                 progress.answers[position] = answer
                 ticket.kept_bytes += len(answer.body)
                 if not answer.succeeded:
