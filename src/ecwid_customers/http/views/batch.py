@@ -2,8 +2,9 @@
 ``GET /batch?ticket=`` shows how far they got, ``POST /batch/cancel-group`` cancels
 unfinished batches made with a ``groupId``.
 
-The endpoints need no scope of their own: each request of a batch is authorised as the
-direct call it stands for (``http/batches.py`` runs it through the app).
+Each request of a batch is authorised as the direct call it stands for (``http/batches.py``
+runs it through the app); the endpoints themselves ask only for any scope a customer route
+needs (``http/routes.py``).
 """
 
 from __future__ import annotations
