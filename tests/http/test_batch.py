@@ -235,6 +235,21 @@ async def test_each_request_counts_against_the_rate_limit(api: Api) -> None:
         assert_error(await _read(api, found.id, client=client), 429, "RATE_LIMITED")
 
 
+async def test_an_old_style_query_token_is_carried_to_each_request(api: Api) -> None:
+    old_style = EcwidApp(api.storage, Settings(allow_query_token=True), clock=api.clock)
+    async with asgi_client(old_style) as client:
+        items = [{"path": "/customers?limit=1", "method": "GET"}]
+        response = await client.post(api.url("batch"), json=items, params={"token": api.token})
+        assert response.status_code == 200, response.text
+        await old_style.batches.drain()
+        read = await client.get(
+            api.url("batch"), params={"ticket": response.json()["ticket"], "token": api.token}
+        )
+    assert read.status_code == 200, read.text
+    (answer,) = read.json()["responses"]
+    assert (answer["status"], answer["http_body"]["limit"]) == ("COMPLETED", 1)
+
+
 async def test_sub_request_creates_send_their_webhooks(api: Api) -> None:
     receiver = Receiver()
     receiver.start()
