@@ -73,6 +73,32 @@ def general_group_is_fixed() -> EcwidError:
     return EcwidError(400, "WRONG_PARAMETER", "General customer group cannot be changed")
 
 
+def batch_body_invalid(position: str) -> EcwidError:
+    """A batch element that cannot be run; worded as Ecwid's documented example."""
+    return EcwidError(
+        400,
+        "WRONG_PARAMETER",
+        f"Can't create batch. Batch request body is invalid. Path {position} contains bad value",
+    )
+
+
+def batch_empty() -> EcwidError:
+    return EcwidError(400, "WRONG_PARAMETER", "Can't create batch. The batch has no requests")
+
+
+def batch_too_large(limit: int) -> EcwidError:
+    return EcwidError(
+        400,
+        "WRONG_PARAMETER",
+        f"Can't create batch. Max amount of API requests for one batch request is {limit}",
+    )
+
+
+def batch_nested() -> EcwidError:
+    """A batch's request for the batch endpoint itself: batches do not nest."""
+    return EcwidError(400, "WRONG_PARAMETER", "A batch request cannot call the Batch API")
+
+
 # -- 402 ---------------------------------------------------------------------------------------
 
 
@@ -94,6 +120,16 @@ def rate_limited(retry_after: int) -> EcwidError:
         429,
         "RATE_LIMITED",
         "Too many requests: the token's limit is used up",
+        headers=((b"retry-after", str(retry_after).encode()),),
+    )
+
+
+def batches_queued(retry_after: int) -> EcwidError:
+    """The store has as many batches waiting or running as it may."""
+    return EcwidError(
+        429,
+        "RATE_LIMITED",
+        "Too many batches are queued or running for this store",
         headers=((b"retry-after", str(retry_after).encode()),),
     )
 
@@ -132,6 +168,11 @@ def customer_contact_not_found(contact_id: int | str) -> EcwidError:
 
 def extra_field_not_found(key: str) -> EcwidError:
     return EcwidError(404, "EXTRAFIELD_NOT_FOUND", f"ExtraField #{key} not found")
+
+
+def batch_not_found(ticket: str) -> EcwidError:
+    """An unknown ticket, one of another store or token, or one kept past its time."""
+    return EcwidError(404, "BATCH_NOT_FOUND", f"Batch #{ticket[:64]} not found")
 
 
 def resource_not_found() -> EcwidError:
@@ -249,6 +290,7 @@ _SAMPLES = {
         insufficient_scope("read_customers"),
         store_not_found(),
         customer_not_found(1),
+        batch_not_found("x"),
         customer_group_not_found(1),
         customer_contact_not_found(1),
         extra_field_not_found("key"),

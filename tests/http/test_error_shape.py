@@ -123,6 +123,11 @@ async def test_every_error_path_has_ecwid_shape(api: Api) -> None:
          400, "WRONG_PARAMETER"),
         ("unknown group", "GET", api.url("customer_groups/77"), {"headers": auth},
          404, "CUSTOMER_GROUP_NOT_FOUND"),
+        ("unknown batch", "GET", api.url("batch"), {"params": {"ticket": "x"}, "headers": auth},
+         404, "BATCH_NOT_FOUND"),
+        ("batch too big", "POST", api.url("batch"),
+         {"json": [{"path": "/customers", "method": "GET"}] * 501, "headers": auth},
+         400, "WRONG_PARAMETER"),
     ]  # fmt: skip
 
     seen: set[str] = set()

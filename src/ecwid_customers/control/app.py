@@ -73,6 +73,8 @@ class KitApp:
 
     def __init__(self, api: EcwidApp, admin_token: str) -> None:
         self.api = api
+        # A batch's requests come through here too: journaled, clocked and faulted as calls.
+        api.batches.app = self
         self.kit = TestKit.create(api.clock, api.settings.journal_size)
         self.plane = ControlPlane(
             api.storage, self.kit, admin_token, api.clock, ROUTES, api.settings

@@ -16,7 +16,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
-from urllib.parse import parse_qs
 
 from ecwid_customers import errors
 from ecwid_customers.config import Settings
@@ -28,9 +27,10 @@ from ecwid_customers.domain.ratelimit import RateLimiter
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.http import encoding, health, routes
 from ecwid_customers.http.asgi import Receive, Scope, Send
+from ecwid_customers.http.batches import BatchBook
 from ecwid_customers.http.hooks import CallHooks, NoAnswer
 from ecwid_customers.http.meta import meta_response
-from ecwid_customers.http.request import ClientDisconnected, Request, header
+from ecwid_customers.http.request import ClientDisconnected, Request, header, presented_token
 from ecwid_customers.http.responses import Response, error_response, send_response
 from ecwid_customers.http.storage_errors import ecwid_error
 from ecwid_customers.storage.base import Storage
@@ -98,6 +98,9 @@ class EcwidApp:
         self.rate_limiter = RateLimiter()
         # SHA-256 of the tokens seen: a few distinct values serve nearly every request.
         self._hashes: dict[str, bytes] = {}
+        # Batches run their requests through this app; a layer above it (the test kit) sets
+        # itself as the batches' app, so each request takes part in it as a direct call would.
+        self.batches = BatchBook(self)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         # Typed Any so the app fits servers' and clients' ASGI signatures alike.
@@ -128,6 +131,7 @@ class EcwidApp:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.batches.stop()  # their requests need storage and the services
                 for service in reversed(self.services):
                     await service.stop()
                 await self.storage.close()
@@ -191,6 +195,7 @@ class EcwidApp:
             storage=self.storage,
             settings=self.settings,
             clock=clock,
+            batches=self.batches,
         )
         return await route.view(request)
 
@@ -211,16 +216,7 @@ class EcwidApp:
                 raise errors.rate_limited(wait)
 
     def _token(self, scope: Scope) -> str | None:
-        authorization = header(scope, b"authorization")
-        if authorization is not None:
-            scheme, _, token = authorization.strip().partition(" ")
-            if scheme.lower() != "bearer":
-                return None
-            return token.strip() or None
-        if self.settings.allow_query_token:
-            values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
-            return values[0] if values else None
-        return None
+        return presented_token(scope, self.settings.allow_query_token)
 
 
 def _authorise(grant: TokenGrant, route: routes.Route, required: tuple[str, ...]) -> None:

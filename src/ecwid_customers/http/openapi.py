@@ -165,7 +165,11 @@ def _parameters(route: Route, operation: Operation) -> list[dict[str, Any]]:
         for name in ("storeId", *_path_names(route))
     ]
     query = (*operation.query, "responseFields") if route.method == "GET" else operation.query
-    found += [{"name": name, "in": "query", "schema": QUERY_PARAMETERS[name]} for name in query]
+    found += [
+        {"name": name, "in": "query", "schema": QUERY_PARAMETERS[name]}
+        | ({"required": True} if name in operation.required_query else {})
+        for name in query
+    ]
     return found
 
 

@@ -16,6 +16,7 @@ import msgspec
 from ecwid_customers import errors
 from ecwid_customers.domain import inputs, models
 from ecwid_customers.domain.addresses import MAX_NAME_LENGTH
+from ecwid_customers.domain.batch import MAX_REQUESTS, PARALLEL_REQUESTS, BatchRequestInput
 from ecwid_customers.domain.catalog import EXTRA_FIELD_TYPES
 from ecwid_customers.domain.create import MAX_EMAIL_LENGTH
 from ecwid_customers.domain.ids import MAX_ID, MAX_LONG_ID, MAX_STORE_ID
@@ -81,6 +82,10 @@ class UpdateCount(_Body, kw_only=True):
     update_count: Literal[1]
 
 
+class UpdateCountOf(_Body, kw_only=True):
+    update_count: int
+
+
 class DeleteCount(_Body, kw_only=True):
     delete_count: Literal[1]
 
@@ -88,6 +93,32 @@ class DeleteCount(_Body, kw_only=True):
 class Error(_Body, kw_only=True):
     error_message: str
     error_code: str
+
+
+class BatchTicket(_Body, kw_only=True):
+    ticket: str
+
+
+class _SnakeBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Base of the Batch API's answers, whose keys Ecwid spells in snake_case."""
+
+
+class BatchResponse(_SnakeBody, kw_only=True):
+    id: str | None = None  # only when the request had one
+    status: Literal["COMPLETED", "FAILED", "NOT_EXECUTED"]
+    # The request's answer (when it ran): http_body, or with escapedJson=true escaped_http_body.
+    http_body: dict[str, Any] | None = None
+    escaped_http_body: str | None = None
+    http_status_line: str | None = None
+    http_status_code: int | None = None
+    http_code: int | None = None  # the same number, as the docs' format sketch names it
+
+
+class BatchStatusResult(_SnakeBody, kw_only=True):
+    status: Literal["QUEUED", "IN_PROGRESS", "COMPLETED"]
+    total_requests: int
+    completed_requests: int
+    responses: list[BatchResponse]
 
 
 # -- what the code cannot tell, per route ---------------------------------------------------------
@@ -101,6 +132,7 @@ class Operation:
     query: tuple[str, ...] = ()  # query parameters besides responseFields
     errors: tuple[ErrorConstructor, ...] = ()  # errors besides the ones every route can answer
     required: tuple[str, ...] = ()  # body keys the route needs (the struct makes all optional)
+    required_query: tuple[str, ...] = ()  # query parameters without which it is a 400
 
 
 def _read_names(parser: Callable[[Callable[[str], str | None]], object]) -> tuple[str, ...]:
@@ -209,6 +241,27 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "store_extrafields/customers/{key}"): Operation(
         "Delete a customer extra field", DeleteCount, errors=(errors.extra_field_not_found,)
     ),
+    ("POST", "batch"): Operation(
+        f"Queue a batch of up to {MAX_REQUESTS} requests",
+        BatchTicket,
+        body=list[BatchRequestInput],
+        query=("stopOnFirstFailure", "allowParallelMode", "groupId"),
+        errors=(errors.batch_body_invalid, errors.batches_queued),
+    ),
+    ("GET", "batch"): Operation(
+        "Get a batch's progress and answers",
+        BatchStatusResult,
+        query=("ticket", "escapedJson"),
+        errors=(errors.batch_not_found,),
+        required_query=("ticket",),
+    ),
+    ("POST", "batch/cancel-group"): Operation(
+        "Cancel the unfinished batches of a group",
+        UpdateCountOf,
+        query=("groupId",),
+        errors=(errors.wrong_parameter,),
+        required_query=("groupId",),
+    ),
 }
 
 # What any route can answer before its view runs (app.py's order: store, token, rate, route,
@@ -228,6 +281,11 @@ TAGS = {
     "contacts": ("Customer contacts", "One contact of a customer at a time."),
     "groups": ("Customer groups", "Only on plans with customer groups; else 402."),
     "extrafields": ("Customer extra fields", "Definitions of the store's extra fields."),
+    "batch": (
+        "Batch requests",
+        "Up to 500 requests in one call, run in the background; each request is authorised "
+        "and answered as its direct call would be.",
+    ),
 }
 
 STATUS_TEXT = {
@@ -303,6 +361,14 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "offset": _INT | {"minimum": 0, "default": 0},
     "limit": _INT
     | {"default": MAX_LIMIT, "description": f"At most {MAX_LIMIT}; 0 or less means {MAX_LIMIT}."},
+    "stopOnFirstFailure": _BOOL
+    | {"default": True, "description": "Skip the rest after the first answer that is not 200."},
+    "allowParallelMode": _BOOL
+    | {"default": False, "description": f"Run up to {PARALLEL_REQUESTS} requests at once."},
+    "groupId": _text("A name for batches that `POST /batch/cancel-group` cancels together."),
+    "ticket": _text("The ticket `POST /batch` answered.") | {"format": "uuid"},
+    "escapedJson": _BOOL
+    | {"default": False, "description": "Each answer as a string (`escaped_http_body`)."},
     "responseFields": _text(
         "Keys to keep, comma-separated, with parentheses for keys inside: "
         "`id,email,billingPerson(name)`. The 200 schema describes the whole body."

@@ -15,6 +15,7 @@ from ecwid_customers.domain.clock import Clock
 from ecwid_customers.domain.ids import is_digits
 from ecwid_customers.domain.models import TokenGrant
 from ecwid_customers.http.asgi import Receive, Scope
+from ecwid_customers.http.batches import BatchBook
 from ecwid_customers.http.encoding import decompress
 from ecwid_customers.storage.base import Storage
 
@@ -97,6 +98,21 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+def presented_token(scope: Scope, allow_query_token: bool) -> str | None:
+    """The bearer token the request carries (or its ``?token=``, when the server allows
+    that old form)."""
+    authorization = header(scope, b"authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return token.strip() or None
+    if allow_query_token:
+        values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
+        return values[0] if values else None
+    return None
+
+
 @dataclass(slots=True)
 class Request:
     scope: Scope
@@ -108,6 +124,7 @@ class Request:
     storage: Storage
     settings: Settings
     clock: Clock
+    batches: BatchBook
     _query: dict[str, list[str]] | None = field(default=None)
 
     def query(self, name: str) -> str | None:
@@ -121,8 +138,8 @@ class Request:
             raise errors.wrong_parameter(name, "must not contain NUL characters")
         return values[0]
 
-    async def _body(self) -> bytes:
-        limit = self.settings.max_body_size
+    async def _body(self, limit: int | None = None) -> bytes:
+        limit = self.settings.max_body_size if limit is None else limit
         body = await read_body(self.scope, self.receive, limit)
         coding = (header(self.scope, b"content-encoding") or "identity").strip().lower()
         if coding in ("gzip", "x-gzip"):
@@ -131,19 +148,26 @@ class Request:
             raise errors.unsupported_content_encoding(coding)
         return body
 
+    async def json_body(self, limit: int | None = None) -> bytes:
+        """The body's JSON text, not yet decoded: 415 for a non-JSON type, 400 for a body
+        over ``limit`` bytes (the server's ``max_body_size`` unless given) or one holding
+        NUL."""
+        content_type = header(self.scope, b"content-type") or ""
+        if content_type.split(";", 1)[0].strip().lower() not in _JSON_MEDIA_TYPES:
+            raise errors.unsupported_media_type()
+        body = await self._body(limit)
+        if _has_nul_escape(body):
+            # No database stores NUL in text, and no customer field needs one.
+            raise errors.nul_in_body()
+        return body
+
     async def json(
         self, decoder: msgspec.json.Decoder[T], precheck: msgspec.json.Decoder[Any] | None = None
     ) -> T:
         """The body decoded with ``decoder``: 415 for a non-JSON type, 400 for a bad body.
         A body over ``PRECHECK_SIZE`` is first decoded with ``precheck`` (a cheap shape
         that refuses what is too big to be worth decoding whole)."""
-        content_type = header(self.scope, b"content-type") or ""
-        if content_type.split(";", 1)[0].strip().lower() not in _JSON_MEDIA_TYPES:
-            raise errors.unsupported_media_type()
-        body = await self._body()
-        if _has_nul_escape(body):
-            # No database stores NUL in text, and no customer field needs one.
-            raise errors.nul_in_body()
+        body = await self.json_body()
         try:
             if len(body) > PRECHECK_SIZE and precheck is not None:
                 precheck.decode(body)

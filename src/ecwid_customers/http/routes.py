@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.responses import Response
 from ecwid_customers.http.router import Router
-from ecwid_customers.http.views import contacts, customers, extrafields, groups
+from ecwid_customers.http.views import batch, contacts, customers, extrafields, groups
 from ecwid_customers.scopes import (
     CREATE_CUSTOMERS,
     DELETE_CUSTOMERS_EXTRAFIELDS,
@@ -44,7 +44,7 @@ _READ = (READ_CUSTOMERS,)
 # Current docs ask for both on PUT/DELETE; older ones for update only (Q17).
 _READ_UPDATE = (READ_CUSTOMERS, UPDATE_CUSTOMERS)
 
-ROUTES: tuple[Route, ...] = (
+_DIRECT: tuple[Route, ...] = (
     Route("GET", "customers", customers.search_customers, _READ),
     Route("POST", "customers", customers.create_customer, (CREATE_CUSTOMERS,)),
     # Either generation of the docs is satisfied (Q18).
@@ -131,6 +131,20 @@ ROUTES: tuple[Route, ...] = (
         extrafields.delete_field,
         (DELETE_CUSTOMERS_EXTRAFIELDS,),
     ),
+)
+
+# The Batch API: each request of a batch is authorised as its direct call (scopes included),
+# so the batch itself asks only for a scope some request could use; public tokens, which no
+# customer route admits, cannot batch either.
+_ANY_ROUTE_SCOPE = tuple(
+    dict.fromkeys(scope for route in _DIRECT for scope in (*route.scopes, *route.any_of))
+)
+
+ROUTES: tuple[Route, ...] = (
+    *_DIRECT,
+    Route("POST", "batch", batch.create_batch, (), any_of=_ANY_ROUTE_SCOPE),
+    Route("GET", "batch", batch.get_batch, (), any_of=_ANY_ROUTE_SCOPE),
+    Route("POST", "batch/cancel-group", batch.cancel_batch_group, (), any_of=_ANY_ROUTE_SCOPE),
 )
 
 
