@@ -4,7 +4,10 @@ allowed origin's page, and, when it is off, an ``OPTIONS`` answered in Ecwid's s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +16,7 @@ from ecwid_customers.application import serving_app
 from ecwid_customers.config import Settings, SettingsError, plan_serving
 from ecwid_customers.http.asgi import App
 from tests.support import Api, assert_error
+from tests.support.servers import Server, stop_cleanly
 
 APP_ORIGIN = "https://app.example.com"
 PREFLIGHT = {
@@ -120,3 +124,26 @@ def test_origins_with_ports_and_any_are_accepted() -> None:
     origins = ("http://localhost:3000", "HTTPS://App.Example.com", "*")
     plan = plan_serving("sqlite:///x.db", Settings(cors_origins=origins), workers=1, control=False)
     assert plan.settings.cors_origins == origins
+
+
+def test_serve_answers_preflights_for_its_origins(
+    launch: Callable[..., Server], migrated_sqlite: Path
+) -> None:
+    server = launch(migrated_sqlite, "--cors-origin", APP_ORIGIN, "--cors-origin", "http://x.test")
+    answer = httpx.options(f"{server.base()}/customers", headers=PREFLIGHT)
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == APP_ORIGIN
+    stop_cleanly(server)
+
+
+def test_serve_refuses_what_is_not_an_origin(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ecwid_customers", "serve", "--database",
+         f"sqlite:///{tmp_path / 'x.db'}", "--cors-origin", "app.example.com"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--cors-origin" in result.stderr
+    assert "scheme://host[:port]" in result.stderr

@@ -8,7 +8,7 @@ before and after what they do.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -18,9 +18,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from ecwid_customers.application import serving_app
 from ecwid_customers.config import Settings
 from ecwid_customers.http.asgi import App
+from ecwid_customers.metrics import MULTIPROC_ENV
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from tests.support import Api, assert_error, make_store, make_token
+from tests.support.servers import Server, stop_cleanly
 
 CUSTOMER = "/api/v3/{storeId}/customers/{customerId}"
 CUSTOMERS = "/api/v3/{storeId}/customers"
@@ -161,3 +163,42 @@ async def test_the_sqlite_writer_reports_its_batch_sizes(migrated_sqlite: Path) 
     batches = "ecwid_sqlite_write_batch_size_count"
     assert value(after, batches) > value(before, batches)
     assert value(after, "ecwid_sqlite_write_batch_size_bucket", le="256.0") == value(after, batches)
+
+
+def test_serve_has_metrics_unless_told_not_to(
+    launch: Callable[..., Server], migrated_sqlite: Path
+) -> None:
+    served_with = launch(migrated_sqlite)
+    scraped = httpx.get(f"http://127.0.0.1:{served_with.port}/metrics")
+    assert scraped.status_code == 200
+    assert "ecwid_http_requests_total" in scraped.text
+    stop_cleanly(served_with)
+    served_without = launch(migrated_sqlite, "--no-metrics")
+    assert_error(
+        httpx.get(f"http://127.0.0.1:{served_without.port}/metrics"), 404, "RESOURCE_NOT_FOUND"
+    )
+
+
+def test_workers_add_up_in_multiprocess_mode(
+    launch: Callable[..., Server],
+    postgres_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR, a scrape of any worker counts every worker's requests."""
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
+    server = launch(postgres_database, "--workers", "2")
+    base = f"http://127.0.0.1:{server.port}"
+    calls = 40
+    for _ in range(calls):  # a connection each: the kernel spreads them over the workers
+        assert httpx.get(f"{base}/healthz").status_code == 200
+    for _ in range(4):
+        samples = {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(httpx.get(f"{base}/metrics").text)
+            for sample in family.samples
+        }
+        assert requests(samples, "/healthz", "GET", 200) == calls
+    # Values are kept in files named by process: the supervisor's and both workers'.
+    assert len({path.stem.rpartition("_")[2] for path in tmp_path.glob("*.db")}) >= 3
+    stop_cleanly(server)
