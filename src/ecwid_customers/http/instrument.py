@@ -5,14 +5,14 @@ does: it times each HTTP request, notes the status the app sends, and counts it 
 route *pattern* the app matched (``EcwidApp`` leaves it in the scope under ``ROUTE_KEY``).
 ``serve --no-metrics`` leaves the wrapper out, and ``/metrics`` is then Ecwid's 404.
 
-Recording is on every request's path, so it is kept to a clock read at each end and one dict
-lookup: the label children are made once per route, method and status and kept.
+Recording is on every request's path, so it is kept to a clock read at each end, one dict
+lookup for the key's recorder (made once per route, method and status) and a few additions
+(``metrics.LoopRequestStats``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from ecwid_customers import metrics
@@ -31,9 +31,6 @@ OTHER_METHOD = "other"
 _OWN_PATHS = frozenset({METRICS_PATH, meta.OPENAPI_PATH, *health.PATHS, *meta.DOCS_PATHS})
 _ROUTE_METHODS = tuple(sorted({route.method for route in routes.ROUTES}))
 _READ_METHODS = frozenset({"GET", "HEAD"})
-
-# A key's counter ``inc`` and histogram ``observe``, bound once.
-_Children = tuple[Callable[[], None], Callable[[float], None]]
 
 
 def route_label(scope: Scope) -> str:
@@ -70,7 +67,7 @@ class Instrumented:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self._children: dict[tuple[str, str, int], _Children] = {}
+        self._recorders: dict[tuple[str, str, int], metrics.Recorder] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] != "http":
@@ -98,19 +95,11 @@ class Instrumented:
             method = OTHER_METHOD
         # A matched route's own path is a key as good as its label, and costs nothing to make.
         key = (scope.get(ROUTE_KEY) or route_label(scope), method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = self._children[key] = self._make_children(scope, method, status)
-        children[0]()
-        children[1](seconds)
-
-    @staticmethod
-    def _make_children(scope: Scope, method: str, status: int) -> _Children:
-        route = route_label(scope)
-        return (
-            metrics.REQUESTS.labels(route, method, str(status)).inc,
-            metrics.REQUEST_SECONDS.labels(route, method).observe,
-        )
+        record = self._recorders.get(key)
+        if record is None:
+            record = metrics.REQUESTS.recorder(route_label(scope), method, str(status))
+            self._recorders[key] = record
+        record(seconds)
 
 
 def _metrics_response(scope: Scope) -> Response:
