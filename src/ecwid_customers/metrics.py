@@ -5,9 +5,13 @@ writer's batch sizes) and webhook delivery can each record what they see without
 one another. The metrics live in ``prometheus_client``'s default registry, beside its own
 process and Python collectors; ``/metrics`` (``http/instrument.py``) shows them.
 
-With ``PROMETHEUS_MULTIPROC_DIR`` set before the server starts, prometheus_client keeps the
-values in files there, and :func:`exposition` adds up every worker's (its multiprocess mode).
-Without it each process shows its own.
+Each request is recorded, so its figures are plain numbers that a custom collector turns into
+a counter and a histogram when scraped (:class:`LoopRequestStats`); the rest, recorded far
+less often, are the library's own metrics. With ``PROMETHEUS_MULTIPROC_DIR`` set before the
+server starts, prometheus_client keeps values in files there and :func:`exposition` adds up
+every worker's (its multiprocess mode); requests then use the library's counters too
+(:class:`SharedRequestStats`), as only those are kept in the files. Without it each process
+shows its own.
 """
 
 from __future__ import annotations
