@@ -1,5 +1,5 @@
 """The app a server runs: the API with its webhook dispatcher, and the test kit above it
-unless it is turned off."""
+unless it is turned off; around that, the metrics and CORS when they are on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from ecwid_customers.config import Settings
 from ecwid_customers.control.app import KitApp
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.http.app import EcwidApp
+from ecwid_customers.http.asgi import App
+from ecwid_customers.http.cors import Cors
+from ecwid_customers.http.instrument import Instrumented
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.webhooks.dispatcher import Dispatcher
 
@@ -31,3 +34,17 @@ def build_app(
     if not api.settings.admin_token:
         return api
     return KitApp(api, api.settings.admin_token)
+
+
+def serving_app(
+    storage: Storage, settings: Settings | None = None, clock: Clock | None = None
+) -> App:
+    """What a server serves: :func:`build_app`'s app, wrapped in CORS when ``settings`` name
+    origins, and in the metrics (outermost, so they count preflights too) unless turned off."""
+    settings = settings or Settings()
+    app: App = build_app(storage, settings, clock)
+    if settings.cors_origins:
+        app = Cors(app, settings.cors_origins)
+    if settings.metrics:
+        app = Instrumented(app)
+    return app

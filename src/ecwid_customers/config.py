@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ecwid_customers.domain.tokens import ADMIN_TOKEN_PREFIX, new_admin_token
@@ -48,7 +49,14 @@ class Settings:
     webhook_member_events: bool = False
     # How the personal-data request events are spelled (spec Q15): camel or snake.
     webhook_gdpr_names: GdprNames = "camel"
+    # Prometheus metrics at /metrics (off: 404 there, and requests are not timed).
+    metrics: bool = True
+    # Origins whose browser pages may call the API (CORS), or "*" for any; none: CORS is off.
+    cors_origins: tuple[str, ...] = ()
 
+
+# What a browser sends as Origin: a scheme and a host, perhaps a port; no path.
+_ORIGIN = re.compile(r"https?://[^/\s?#]+", re.IGNORECASE)
 
 # An admin token pinned by hand still needs some secret after its prefix.
 MIN_ADMIN_SECRET = 16
@@ -95,6 +103,12 @@ def plan_serving(
         raise SettingsError(
             "--workers", "several workers need PostgreSQL; SQLite is served by one process"
         )
+    for origin in settings.cors_origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                "--cors-origin",
+                f"{origin!r} is not an origin: give scheme://host[:port] with no path, or *",
+            )
     notes: list[str] = []
     admin_token = settings.admin_token
     if admin_token is not None:

@@ -18,12 +18,13 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from ecwid_customers.application import build_app
+from ecwid_customers.application import serving_app
 from ecwid_customers.config import Settings, plan_serving
-from ecwid_customers.control.app import DROPPED, KitApp
+from ecwid_customers.control.app import DROPPED
 from ecwid_customers.domain.tokens import redact_query
-from ecwid_customers.http.app import EcwidApp
+from ecwid_customers.http.asgi import App
 from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
+from ecwid_customers.logs import JsonFormatter
 from ecwid_customers.storage import open_storage
 from ecwid_customers.storage.urls import DATABASE_URL_ENV
 
@@ -57,8 +58,12 @@ def _redact_path(text: str) -> str:
     return path + mark + redact_query(query) if mark else text
 
 
-def _log_config(log_level: str) -> dict[str, Any]:
+def _log_config(log_level: str, log_format: str = "text") -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    if log_format == "json":
+        # uvicorn's records and ours alike, one JSON object a line (logs.py).
+        for formatter in ("default", "access"):
+            config["formatters"][formatter] = {"()": JsonFormatter}
     config.setdefault("filters", {})["hide_dropped"] = {"()": HideDroppedByFault}
     config["loggers"]["uvicorn.error"]["filters"] = ["hide_dropped"]
     config["filters"]["redact_tokens"] = {"()": RedactQueryTokens}
@@ -103,11 +108,11 @@ def configure_connections(settings: Settings) -> tuple[int, int]:
     return files, limit
 
 
-def worker_app() -> EcwidApp | KitApp:
+def worker_app() -> App:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
     configure_connections(settings)
-    return build_app(open_storage(os.environ[DATABASE_URL_ENV]), settings)
+    return serving_app(open_storage(os.environ[DATABASE_URL_ENV]), settings)
 
 
 def run_server(
@@ -119,6 +124,7 @@ def run_server(
     workers: int = 1,
     access_log: bool = False,
     log_level: str = "info",
+    log_format: str = "text",
     on_listening: Callable[[int], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0).
@@ -143,7 +149,7 @@ def run_server(
         "ws": "none",
         "access_log": access_log,
         "log_level": log_level,
-        "log_config": _log_config(log_level),
+        "log_config": _log_config(log_level, log_format),
         "server_header": False,  # do not advertise the server software
         "timeout_graceful_shutdown": 10,
     }
@@ -154,7 +160,7 @@ def run_server(
             "ecwid_customers.server:worker_app", factory=True, workers=workers, **options
         )
     else:
-        config = uvicorn.Config(build_app(open_storage(database_url), settings), **options)
+        config = uvicorn.Config(serving_app(open_storage(database_url), settings), **options)
     # Logged once uvicorn.Config has set logging up.
     logger.info("open files allowed: %d; connections served at once: %d", files, connections)
     # Bind and listen first, so the port we announce is the one we hold (even when the OS

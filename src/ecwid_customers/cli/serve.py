@@ -144,12 +144,33 @@ from ecwid_customers.scopes import CUSTOMER_SCOPES
     is_flag=True,
     help="Queue webhooks but do not deliver them from this process (another one does).",
 )
+@click.option(
+    "--no-metrics",
+    is_flag=True,
+    help="Turn Prometheus metrics off (/metrics then answers 404); on by default, without a token.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let browser pages from ORIGIN (https://app.example.com, or * for any) call the API: "
+    "preflights are answered and answers carry Access-Control-Allow-Origin. Repeatable; off "
+    "by default.",
+)
 @click.option("--access-log", is_flag=True, help="Log one line per request.")
 @click.option(
     "--log-level",
     default="info",
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="json: one JSON object per line (time, level, logger, message, exception).",
 )
 def serve(
     database_url: str,
@@ -173,8 +194,11 @@ def serve(
     webhook_member_events: bool,
     webhook_gdpr_names: GdprNames,
     no_webhooks: bool,
+    no_metrics: bool,
+    cors_origins: tuple[str, ...],
     access_log: bool,
     log_level: str,
+    log_format: str,
 ) -> None:
     """Run the API server (and its control plane, unless --no-control)."""
     from ecwid_customers.server import run_server
@@ -196,6 +220,8 @@ def serve(
         webhook_concurrency=webhook_concurrency,
         webhook_member_events=webhook_member_events,
         webhook_gdpr_names=webhook_gdpr_names,
+        metrics=not no_metrics,
+        cors_origins=cors_origins,
     )
     try:
         plan = plan_serving(database_url, wire, workers=workers, control=not no_control)
@@ -213,6 +239,7 @@ def serve(
         workers=workers,
         access_log=access_log,
         log_level=log_level,
+        log_format=log_format,
         on_listening=lambda bound: _print_banner(
             database_url, host, bound, issued, settings.admin_token
         ),

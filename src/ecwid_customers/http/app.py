@@ -42,6 +42,9 @@ API_PREFIX = "/api/v3/"
 # Where the test kit's control plane answers when it is on; the bare app says it is off.
 CONTROL_PREFIX = "/_control"
 MAX_KEPT_HASHES = 4096
+# The scope key under which a request's matched route (its path in the route table) is left
+# for whoever wraps the app (the metrics count requests by route pattern, never by raw path).
+ROUTE_KEY = "ecwid_customers.route"
 
 
 def is_control_path(path: str) -> bool:
@@ -179,6 +182,7 @@ class EcwidApp:
         if found is True:
             raise errors.method_not_allowed(method)
         route = found.route
+        scope[ROUTE_KEY] = route.path
         required = route.scopes
         if self.settings.update_scope_only and route.legacy_scopes is not None:
             required = route.legacy_scopes

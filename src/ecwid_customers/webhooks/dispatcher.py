@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ecwid_customers import metrics
 from ecwid_customers.domain.webhooks import CONNECT_TIMEOUT, RESPONSE_TIMEOUT, next_attempt_offset
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.outbox import AttemptResult, Claim, DueDelivery
@@ -38,6 +39,14 @@ logger = logging.getLogger("ecwid_customers.webhooks")
 POLL = 0.25
 # Tokens a claim passes over by name at most.
 MAX_SKIPPED = 500
+
+
+# An attempt's outcome by (delivered, another attempt due): the counters, made once.
+_OUTCOMES = {
+    (True, False): metrics.WEBHOOK_DELIVERIES.labels("delivered"),
+    (False, True): metrics.WEBHOOK_DELIVERIES.labels("retrying"),
+    (False, False): metrics.WEBHOOK_DELIVERIES.labels("abandoned"),
+}
 
 
 def _endpoint(url: str) -> str:
@@ -193,6 +202,7 @@ class Dispatcher:
             )
         next_at = None if result.delivered else self._next_attempt(delivery)
         await self.storage.finish_attempt(delivery, self.owner, result, next_at)
+        _OUTCOMES[result.delivered, next_at is not None].inc()
         if not result.delivered:
             logger.info(
                 "webhook %s to %s: %s%s",

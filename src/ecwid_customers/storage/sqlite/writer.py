@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ecwid_customers import metrics
 from ecwid_customers.storage.errors import StorageUnavailable
 from ecwid_customers.storage.faults import sqlite_fault
 
@@ -125,6 +126,7 @@ class GroupCommitWriter:
                         connection = None
                 self.commits += 1
                 self.jobs += len(batch)
+                metrics.WRITE_BATCH_SIZE.observe(len(batch))
                 self._wake(batch)
         finally:
             if connection is not None:
