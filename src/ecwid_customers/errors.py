@@ -73,6 +73,15 @@ def general_group_is_fixed() -> EcwidError:
     return EcwidError(400, "WRONG_PARAMETER", "General customer group cannot be changed")
 
 
+def email_contact_cannot_be_deleted() -> EcwidError:
+    # Spec 5.4: a customer always has an EMAIL contact of its email; it goes with the email.
+    return EcwidError(
+        400,
+        "WRONG_PARAMETER",
+        "The contact of the customer's email cannot be deleted: it follows the customer's email",
+    )
+
+
 # -- 402 ---------------------------------------------------------------------------------------
 
 
