@@ -196,3 +196,11 @@ def test_a_list_that_gives_the_own_contact_id_to_another_keeps_ids_unique() -> N
     sent = [ContactInput(id=1, contact="+3", type="PHONE")]
     got = _seen(_replace(sent))
     assert got == [(1, "PHONE", "+3", True, "t0"), (0, "EMAIL", "a@example.net", True, "t1")]
+
+
+def test_a_list_with_a_case_only_email_change_respells_the_own_contact() -> None:
+    # Q22: the contact follows every change of the email, one of case too, list or no list.
+    sent = [ContactInput(id=1, contact="a@example.net", type="EMAIL", default=True)]
+    assert _seen(_replace(sent, new_email="A@Example.net")) == [
+        (1, "EMAIL", "A@Example.net", True, "t0")
+    ]
