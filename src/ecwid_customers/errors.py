@@ -99,6 +99,15 @@ def batch_nested() -> EcwidError:
     return EcwidError(400, "WRONG_PARAMETER", "A batch request cannot call the Batch API")
 
 
+def email_contact_cannot_be_deleted() -> EcwidError:
+    # Spec 5.4: a customer always has an EMAIL contact of its email; it goes with the email.
+    return EcwidError(
+        400,
+        "WRONG_PARAMETER",
+        "The contact of the customer's email cannot be deleted: it follows the customer's email",
+    )
+
+
 # -- 402 ---------------------------------------------------------------------------------------
 
 

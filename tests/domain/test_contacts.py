@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecwid_customers.domain.contacts import build_contacts
+from ecwid_customers.domain.contacts import build_contacts, replace_contacts
 from ecwid_customers.domain.inputs import ContactInput
+from ecwid_customers.domain.models import Contact
 from ecwid_customers.errors import EcwidError
 
 
@@ -25,12 +26,60 @@ def test_email_contact_is_added() -> None:
     assert _build() == [("EMAIL", "a@example.net", 0, True)]
 
 
-def test_client_default_email_is_respected() -> None:
+def test_another_email_sent_as_default_is_refused() -> None:
+    # Spec 5.4: the customer's own email is the default EMAIL contact, always.
     sent = [ContactInput(contact="b@example.net", type="EMAIL", default=True)]
+    with pytest.raises(EcwidError) as caught:
+        _build(sent)
+    assert "'contacts[0].default'" in caught.value.message
+
+
+def test_another_email_is_kept_beside_the_own_one() -> None:
+    sent = [ContactInput(contact="b@example.net", type="EMAIL", default=False)]
     assert _build(sent) == [
-        ("EMAIL", "b@example.net", 0, True),
-        ("EMAIL", "a@example.net", 1, False),
+        ("EMAIL", "b@example.net", 0, False),
+        ("EMAIL", "a@example.net", 1, True),
     ]
+
+
+def test_own_email_sent_in_another_case_is_spelt_as_the_email() -> None:
+    sent = [ContactInput(contact=" A@Example.NET", type="EMAIL", order_by=3)]
+    assert _build(sent) == [("EMAIL", "a@example.net", 3, True)]
+
+
+def test_own_email_sent_as_not_default_is_refused() -> None:
+    sent = [ContactInput(contact="a@example.net", type="EMAIL", default=False)]
+    with pytest.raises(EcwidError) as caught:
+        _build(sent)
+    assert "'contacts[0].default'" in caught.value.message
+
+
+def test_own_email_sent_twice_is_refused() -> None:
+    sent = [
+        ContactInput(contact="a@example.net", type="EMAIL"),
+        ContactInput(contact="A@example.net", type="EMAIL"),
+    ]
+    with pytest.raises(EcwidError) as caught:
+        _build(sent)
+    assert "'contacts[1].contact'" in caught.value.message
+
+
+def test_a_type_sent_with_no_contact_allowed_to_be_default_is_refused() -> None:
+    sent = [
+        ContactInput(contact="x", type="URL", default=False),
+        ContactInput(contact="y", type="URL", default=False),
+    ]
+    with pytest.raises(EcwidError) as caught:
+        _build(sent)
+    assert "'contacts[0].default'" in caught.value.message
+
+
+def test_default_false_is_kept_when_another_contact_of_the_type_can_be_default() -> None:
+    sent = [
+        ContactInput(contact="x", type="URL", default=False),
+        ContactInput(contact="y", type="URL"),
+    ]
+    assert _build(sent)[:2] == [("URL", "x", 0, False), ("URL", "y", 1, True)]
 
 
 def test_primary_phone_wins_the_default_over_the_client() -> None:
@@ -94,3 +143,64 @@ def test_numbering_unnumbered_contacts_is_linear() -> None:
     phones = [c for c in contacts if c.type == "PHONE"]
     assert [c.order_by for c in phones] == list(range(100_000))
     assert sum(c.default for c in phones) == 1
+
+
+# -- a PUT's contacts list keeps the own email contact -------------------------------------------
+
+STORED = [
+    Contact(id=1, contact="a@example.net", type="EMAIL", default=True, order_by=0, timestamp="t0"),
+    Contact(id=2, contact="+1", type="PHONE", default=True, order_by=0, timestamp="t0"),
+]
+
+
+def _replace(sent: list[ContactInput], *, new_email: str = "a@example.net") -> list[Contact]:
+    return replace_contacts(
+        sent,
+        existing=STORED,
+        old_email="a@example.net",
+        new_email=new_email,
+        primary_phone=None,
+        timestamp="t1",
+    )
+
+
+def _seen(contacts: list[Contact]) -> list[tuple[int, str, str, bool, str]]:
+    return [(c.id, c.type, c.contact, c.default, c.timestamp) for c in contacts]
+
+
+def test_a_list_without_the_own_email_keeps_the_stored_one() -> None:
+    assert _seen(_replace([])) == [(1, "EMAIL", "a@example.net", True, "t0")]
+
+
+def test_a_list_without_the_own_email_and_a_new_email_moves_the_stored_one() -> None:
+    sent = [ContactInput(contact="+2", type="PHONE")]
+    assert _seen(_replace(sent, new_email="b@example.net")) == [
+        (0, "PHONE", "+2", True, "t1"),
+        (1, "EMAIL", "b@example.net", True, "t0"),
+    ]
+
+
+def test_a_list_read_back_with_a_new_email_moves_the_old_email_contact() -> None:
+    # GET, change the email, PUT everything back: the old address follows the new one.
+    sent = [
+        ContactInput(id=1, contact="a@example.net", type="EMAIL", default=True),
+        ContactInput(id=2, contact="+1", type="PHONE", default=True),
+    ]
+    assert _seen(_replace(sent, new_email="b@example.net")) == [
+        (1, "EMAIL", "b@example.net", True, "t0"),
+        (2, "PHONE", "+1", True, "t0"),
+    ]
+
+
+def test_a_list_that_gives_the_own_contact_id_to_another_keeps_ids_unique() -> None:
+    sent = [ContactInput(id=1, contact="+3", type="PHONE")]
+    got = _seen(_replace(sent))
+    assert got == [(1, "PHONE", "+3", True, "t0"), (0, "EMAIL", "a@example.net", True, "t1")]
+
+
+def test_a_list_with_a_case_only_email_change_respells_the_own_contact() -> None:
+    # Q22: the contact follows every change of the email, one of case too, list or no list.
+    sent = [ContactInput(id=1, contact="a@example.net", type="EMAIL", default=True)]
+    assert _seen(_replace(sent, new_email="A@Example.net")) == [
+        (1, "EMAIL", "A@Example.net", True, "t0")
+    ]

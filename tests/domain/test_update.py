@@ -303,21 +303,29 @@ def test_two_default_addresses_are_refused() -> None:
 # -- contacts ------------------------------------------------------------------------------
 
 
-def test_contacts_sent_replace_the_list_without_an_automatic_email() -> None:
+def test_contacts_sent_replace_the_list_but_the_email_keeps_its_contact() -> None:
+    current = stored()
+    own = next(c for c in current.contacts if c.contact == "ann@example.net")
     changed = update(
-        stored(),
+        current,
         email="b@example.net",
         contacts=[ContactInput(contact="+1", type="PHONE")],
     )
-    assert contacts_of(changed) == [(0, "PHONE", "+1", True)]
+    # Spec 5.4: the contact of the email stays, and follows the new address (Q22).
+    assert contacts_of(changed) == [
+        (0, "PHONE", "+1", True),
+        (own.id, "EMAIL", "b@example.net", True),
+    ]
     assert changed.contacts[0].timestamp == format_ecwid_time(LATER)
+    assert changed.contacts[1].timestamp == own.timestamp
 
 
 def test_contact_with_known_id_keeps_id_and_timestamp() -> None:
     current = stored()
     telegram = next(c for c in current.contacts if c.type == "TELEGRAM")
     sent = [ContactInput(id=telegram.id, contact="@ann2", type="TELEGRAM")]
-    (contact,) = update(current, contacts=sent).contacts
+    contact, own_email = update(current, contacts=sent).contacts
+    assert own_email.contact == "ann@example.net"
     assert (contact.id, contact.contact, contact.timestamp) == (
         telegram.id,
         "@ann2",
@@ -346,7 +354,8 @@ def test_primary_phone_becomes_the_default_phone() -> None:
 def test_primary_phone_with_sent_contacts_is_the_default_phone() -> None:
     sent = [ContactInput(contact="+1", type="PHONE", default=True)]
     changed = update(stored(), contacts=sent, primary_phone="+9")
-    assert [(c.contact, c.default) for c in changed.contacts] == [("+1", False), ("+9", True)]
+    phones = [(c.contact, c.default) for c in changed.contacts if c.type == "PHONE"]
+    assert phones == [("+1", False), ("+9", True)]
 
 
 def test_contacts_not_sent_are_kept() -> None:

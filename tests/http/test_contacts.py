@@ -88,8 +88,7 @@ def default_ids(contacts: list[dict[str, Any]], kind: str) -> list[int]:
 
 
 async def email_contact_id(api: Api, customer_id: int) -> int:
-    (own,) = await list_contacts(api, customer_id)
-    assert own["type"] == "EMAIL"
+    (own,) = of_type(await list_contacts(api, customer_id), "EMAIL")
     contact_id: int = own["id"]
     return contact_id
 
@@ -211,27 +210,29 @@ async def test_create_with_unknown_type_is_400(api: Api, kind: object) -> None:
 
 
 async def test_create_with_default_takes_the_default_from_the_other_contact(api: Api) -> None:
-    customer_id = await api.create_ok({"email": EMAIL})
-    own_id = await email_contact_id(api, customer_id)
+    customer_id = await api.create_ok({"email": EMAIL, "primaryPhone": "+12125550100"})
+    (old_id,) = default_ids(await list_contacts(api, customer_id), "PHONE")
     new_id = await add_contact(
-        api, customer_id, {"contact": "ann.work@example.net", "type": "EMAIL", "default": True}
+        api, customer_id, {"contact": "+12125550199", "type": "PHONE", "default": True}
     )
     contacts = await list_contacts(api, customer_id)
-    assert default_ids(contacts, "EMAIL") == [new_id]
-    own = next(contact for contact in contacts if contact["id"] == own_id)
-    assert own["default"] is False
+    assert default_ids(contacts, "PHONE") == [new_id]
+    old = next(contact for contact in contacts if contact["id"] == old_id)
+    assert old["default"] is False
 
 
 async def test_create_default_of_one_type_leaves_other_types_alone(api: Api) -> None:
     customer_id = await api.create_ok({"email": EMAIL, "primaryPhone": "+12125550100"})
     before = await list_contacts(api, customer_id)
     phone_default = default_ids(before, "PHONE")
+    email_default = default_ids(before, "EMAIL")
     new_id = await add_contact(
-        api, customer_id, {"contact": "ann.work@example.net", "type": "EMAIL", "default": True}
+        api, customer_id, {"contact": "ann_tg", "type": "TELEGRAM", "default": True}
     )
     after = await list_contacts(api, customer_id)
-    assert default_ids(after, "EMAIL") == [new_id]
+    assert default_ids(after, "TELEGRAM") == [new_id]
     assert default_ids(after, "PHONE") == phone_default
+    assert default_ids(after, "EMAIL") == email_default
 
 
 async def test_create_without_default_keeps_the_existing_default(api: Api) -> None:
@@ -243,13 +244,9 @@ async def test_create_without_default_keeps_the_existing_default(api: Api) -> No
     assert (await contact_ok(api, customer_id, new_id))["default"] is False
 
 
-async def test_first_contact_of_a_type_is_its_default_even_when_sent_as_not_default(
-    api: Api,
-) -> None:
+async def test_first_contact_of_a_type_sent_without_default_is_its_default(api: Api) -> None:
     customer_id = await api.create_ok({"email": EMAIL})
-    new_id = await add_contact(
-        api, customer_id, {"contact": "ann_tg", "type": "TELEGRAM", "default": False}
-    )
+    new_id = await add_contact(api, customer_id, {"contact": "ann_tg", "type": "TELEGRAM"})
     assert (await contact_ok(api, customer_id, new_id))["default"] is True
 
 
@@ -319,39 +316,31 @@ async def test_update_with_unknown_type_is_400(api: Api) -> None:
 
 async def test_update_making_a_contact_default_moves_the_default(api: Api) -> None:
     customer_id = await api.create_ok({"email": EMAIL})
-    own_id = await email_contact_id(api, customer_id)
-    other_id = await add_contact(api, customer_id, {"contact": "b@ex.net", "type": "EMAIL"})
+    first_id = await add_contact(api, customer_id, {"contact": "+1555", "type": "PHONE"})
+    other_id = await add_contact(api, customer_id, {"contact": "+1556", "type": "PHONE"})
+    assert default_ids(await list_contacts(api, customer_id), "PHONE") == [first_id]
 
     response = await put_contact(api, customer_id, other_id, {"default": True})
     assert response.json() == {"updateCount": 1}
     contacts = await list_contacts(api, customer_id)
-    assert default_ids(contacts, "EMAIL") == [other_id]
-    assert own_id in {contact["id"] for contact in contacts}
-
-
-async def test_update_clearing_the_only_default_of_a_type_keeps_a_default(api: Api) -> None:
-    customer_id = await api.create_ok({"email": EMAIL})
-    own_id = await email_contact_id(api, customer_id)
-    response = await put_contact(api, customer_id, own_id, {"default": False})
-    assert response.status_code == 200
-    # Q36: a type never ends up without a default.
-    assert default_ids(await list_contacts(api, customer_id), "EMAIL") == [own_id]
+    assert default_ids(contacts, "PHONE") == [other_id]
+    assert first_id in {contact["id"] for contact in contacts}
 
 
 async def test_update_moving_a_default_contact_to_another_type_keeps_one_default_per_type(
     api: Api,
 ) -> None:
     customer_id = await api.create_ok({"email": EMAIL, "primaryPhone": "+12125550100"})
-    contacts = await list_contacts(api, customer_id)
-    (phone_default,) = default_ids(contacts, "PHONE")
-    (own,) = of_type(contacts, "EMAIL")
-    own_id = own["id"]
+    (phone_default,) = default_ids(await list_contacts(api, customer_id), "PHONE")
+    telegram = await add_contact(api, customer_id, {"contact": "+1999", "type": "TELEGRAM"})
+    assert (await contact_ok(api, customer_id, telegram))["default"] is True
 
-    response = await put_contact(api, customer_id, own_id, {"type": "PHONE", "contact": "+1999"})
+    response = await put_contact(api, customer_id, telegram, {"type": "PHONE"})
     assert response.status_code == 200, response.text
     after = await list_contacts(api, customer_id)
     assert len(default_ids(after, "PHONE")) == 1, after
     assert default_ids(after, "PHONE") == [phone_default]
+    assert of_type(after, "TELEGRAM") == []
 
 
 # -- deleting -----------------------------------------------------------------------------------
@@ -370,29 +359,26 @@ async def test_delete_answers_delete_count_and_removes_the_contact(api: Api) -> 
 
 
 async def test_deleting_the_default_promotes_the_lowest_order_by_of_its_type(api: Api) -> None:
-    customer_id = await api.create_ok({"email": EMAIL})  # default EMAIL, orderBy 0
-    own_id = await email_contact_id(api, customer_id)
+    customer_id = await api.create_ok({"email": EMAIL, "primaryPhone": "+1555"})
+    (first,) = default_ids(await list_contacts(api, customer_id), "PHONE")  # orderBy 0
     # Created first (lower id) but ordered later: the promotion follows orderBy, not the id.
-    late = await add_contact(
-        api, customer_id, {"contact": "b@ex.net", "type": "EMAIL", "orderBy": 7}
-    )
-    early = await add_contact(
-        api, customer_id, {"contact": "c@ex.net", "type": "EMAIL", "orderBy": 3}
-    )
-    phone = await add_contact(api, customer_id, {"contact": "+1555", "type": "PHONE"})
+    late = await add_contact(api, customer_id, {"contact": "+1556", "type": "PHONE", "orderBy": 7})
+    early = await add_contact(api, customer_id, {"contact": "+1557", "type": "PHONE", "orderBy": 3})
+    telegram = await add_contact(api, customer_id, {"contact": "ann_tg", "type": "TELEGRAM"})
     assert late < early
 
-    assert (await delete_contact(api, customer_id, own_id)).json() == {"deleteCount": 1}
+    assert (await delete_contact(api, customer_id, first)).json() == {"deleteCount": 1}
     contacts = await list_contacts(api, customer_id)
-    assert default_ids(contacts, "EMAIL") == [early]
-    assert default_ids(contacts, "PHONE") == [phone]
+    assert default_ids(contacts, "PHONE") == [early]
+    assert default_ids(contacts, "TELEGRAM") == [telegram]
+    assert default_ids(contacts, "EMAIL") == [await email_contact_id(api, customer_id)]
 
 
 async def test_deleting_a_non_default_contact_keeps_the_default(api: Api) -> None:
     customer_id = await api.create_ok({"email": EMAIL})
     own_id = await email_contact_id(api, customer_id)
     other = await add_contact(api, customer_id, {"contact": "b@ex.net", "type": "EMAIL"})
-    await delete_contact(api, customer_id, other)
+    assert (await delete_contact(api, customer_id, other)).json() == {"deleteCount": 1}
     assert default_ids(await list_contacts(api, customer_id), "EMAIL") == [own_id]
 
 
@@ -402,6 +388,216 @@ async def test_deleting_the_last_contact_of_a_type_leaves_the_others(api: Api) -
     await delete_contact(api, customer_id, phone)
     contacts = await list_contacts(api, customer_id)
     assert [contact["type"] for contact in contacts] == ["EMAIL"]
+
+
+# -- spec 5.4: the customer's own email contact, one default per type ---------------------------
+
+
+async def refused_and_unchanged(
+    api: Api, customer_id: int, before: dict[str, Any], response: httpx.Response
+) -> str:
+    """The change was a 400 WRONG_PARAMETER and left the customer as ``before``; its message."""
+    assert_error(response, 400, "WRONG_PARAMETER")
+    assert await api.get_ok(customer_id) == before
+    message: str = response.json()["errorMessage"]
+    return message
+
+
+async def customer_with_phone(api: Api) -> tuple[int, int, int]:
+    """A customer with its own EMAIL contact and one PHONE contact: (customer, email, phone)."""
+    customer_id = await api.create_ok({"email": EMAIL, "primaryPhone": "+12125550100"})
+    contacts = await list_contacts(api, customer_id)
+    ((own,), (phone,)) = of_type(contacts, "EMAIL"), of_type(contacts, "PHONE")
+    api.clock.advance(60)  # a change that slipped through would show in "updated"
+    return customer_id, own["id"], phone["id"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "WHATSAPP", "default": False},  # the case of issue 14
+        {"type": "WHATSAPP"},
+        {"type": "OTHER", "contact": EMAIL},
+    ],
+)
+async def test_own_email_contact_cannot_be_retyped(api: Api, body: dict[str, Any]) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    before = await api.get_ok(customer_id)
+    response = await put_contact(api, customer_id, own_id, body)
+    assert "'type'" in await refused_and_unchanged(api, customer_id, before, response)
+
+
+@pytest.mark.parametrize("other", ["bob@example.net", "ANN@example.net", " ann@example.net"])
+async def test_own_email_contact_cannot_take_another_address(api: Api, other: str) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    before = await api.get_ok(customer_id)
+    response = await put_contact(api, customer_id, own_id, {"contact": other})
+    assert "'contact'" in await refused_and_unchanged(api, customer_id, before, response)
+    customer = await api.get_ok(customer_id)
+    assert customer["email"] == EMAIL
+    assert (await contact_ok(api, customer_id, own_id))["contact"] == EMAIL
+
+
+async def test_own_email_contact_takes_other_fields_and_its_own_address(api: Api) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    body = {"contact": EMAIL, "type": "EMAIL", "default": True, "note": "main", "handle": "ann"}
+    response = await put_contact(api, customer_id, own_id, body)
+    assert response.json() == {"updateCount": 1}
+    own = await contact_ok(api, customer_id, own_id)
+    assert (own["contact"], own["note"], own["handle"], own["default"]) == (
+        EMAIL,
+        "main",
+        "ann",
+        True,
+    )
+
+
+async def test_own_email_contact_cannot_stop_being_the_default(api: Api) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    # A second EMAIL contact could take the default, but only the own one may hold it.
+    await add_contact(api, customer_id, {"contact": "b@example.net", "type": "EMAIL"})
+    before = await api.get_ok(customer_id)
+    response = await put_contact(api, customer_id, own_id, {"default": False})
+    assert "'default'" in await refused_and_unchanged(api, customer_id, before, response)
+    assert (await contact_ok(api, customer_id, own_id))["default"] is True
+
+
+async def test_own_email_contact_cannot_be_deleted(api: Api) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    before = await api.get_ok(customer_id)
+    response = await delete_contact(api, customer_id, own_id)
+    message = await refused_and_unchanged(api, customer_id, before, response)
+    assert message == (
+        "The contact of the customer's email cannot be deleted: it follows the customer's email"
+    )
+    assert (await contact_ok(api, customer_id, own_id))["contact"] == EMAIL
+
+
+@pytest.mark.parametrize("same", [EMAIL, "Ann@Example.NET", f" {EMAIL} "])
+async def test_a_second_email_contact_of_the_customer_email_is_400(api: Api, same: str) -> None:
+    customer_id, _, _ = await customer_with_phone(api)
+    before = await api.get_ok(customer_id)
+    response = await post_contact(api, customer_id, {"contact": same, "type": "EMAIL"})
+    assert "'contact'" in await refused_and_unchanged(api, customer_id, before, response)
+
+
+async def test_another_contact_cannot_become_the_customer_email(api: Api) -> None:
+    customer_id, _, phone_id = await customer_with_phone(api)
+    other_id = await add_contact(api, customer_id, {"contact": "b@example.net", "type": "EMAIL"})
+    api.clock.advance(60)
+    for contact_id, body in [
+        (other_id, {"contact": "ANN@example.net"}),
+        (phone_id, {"type": "EMAIL", "contact": EMAIL}),
+    ]:
+        before = await api.get_ok(customer_id)
+        response = await put_contact(api, customer_id, contact_id, body)
+        assert "'contact'" in await refused_and_unchanged(api, customer_id, before, response)
+
+
+async def test_another_email_contact_cannot_take_the_default(api: Api) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    before = await api.get_ok(customer_id)
+    response = await post_contact(
+        api, customer_id, {"contact": "b@example.net", "type": "EMAIL", "default": True}
+    )
+    assert "'default'" in await refused_and_unchanged(api, customer_id, before, response)
+
+    other_id = await add_contact(api, customer_id, {"contact": "b@example.net", "type": "EMAIL"})
+    api.clock.advance(60)
+    before = await api.get_ok(customer_id)
+    response = await put_contact(api, customer_id, other_id, {"default": True})
+    assert "'default'" in await refused_and_unchanged(api, customer_id, before, response)
+    assert default_ids(await list_contacts(api, customer_id), "EMAIL") == [own_id]
+
+
+async def test_another_email_contact_keeps_default_false_as_sent(api: Api) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    other_id = await add_contact(
+        api, customer_id, {"contact": "b@example.net", "type": "EMAIL", "default": False}
+    )
+    response = await put_contact(api, customer_id, other_id, {"default": False, "note": "old"})
+    assert response.json() == {"updateCount": 1}
+    assert default_ids(await list_contacts(api, customer_id), "EMAIL") == [own_id]
+
+
+async def test_default_false_on_the_only_contact_of_its_type_is_400(api: Api) -> None:
+    customer_id, _, phone_id = await customer_with_phone(api)
+    before = await api.get_ok(customer_id)
+    response = await put_contact(api, customer_id, phone_id, {"default": False})
+    message = await refused_and_unchanged(api, customer_id, before, response)
+    assert "'default'" in message
+    assert "PHONE" in message
+    assert (await contact_ok(api, customer_id, phone_id))["default"] is True
+
+
+async def test_retyping_to_a_new_type_with_default_false_is_400(api: Api) -> None:
+    """The issue's body on a contact that may be retyped: it would be WHATSAPP's only one."""
+    customer_id, _, phone_id = await customer_with_phone(api)
+    body = {"type": "WHATSAPP", "default": False}
+    before = await api.get_ok(customer_id)
+    response = await put_contact(api, customer_id, phone_id, body)
+    assert "'default'" in await refused_and_unchanged(api, customer_id, before, response)
+
+
+async def test_retyping_to_a_new_type_makes_it_that_type_default(api: Api) -> None:
+    customer_id, own_id, phone_id = await customer_with_phone(api)
+    response = await put_contact(api, customer_id, phone_id, {"type": "WHATSAPP"})
+    assert response.json() == {"updateCount": 1}
+    contacts = await list_contacts(api, customer_id)
+    assert default_ids(contacts, "WHATSAPP") == [phone_id]
+    assert of_type(contacts, "PHONE") == []
+    assert default_ids(contacts, "EMAIL") == [own_id]
+
+
+async def test_default_false_on_the_default_hands_it_to_the_next_of_its_type(api: Api) -> None:
+    customer_id, _, first = await customer_with_phone(api)  # PHONE orderBy 0, default
+    late = await add_contact(api, customer_id, {"contact": "+2", "type": "PHONE", "orderBy": 9})
+    early = await add_contact(api, customer_id, {"contact": "+3", "type": "PHONE", "orderBy": 4})
+
+    response = await put_contact(api, customer_id, first, {"default": False})
+    assert response.json() == {"updateCount": 1}
+    contacts = await list_contacts(api, customer_id)
+    assert default_ids(contacts, "PHONE") == [early]  # the lowest orderBy of the others (Q36)
+    assert (await contact_ok(api, customer_id, first))["default"] is False  # kept as sent
+    assert late != early
+
+
+async def test_posting_a_first_contact_of_a_type_as_not_default_is_400(api: Api) -> None:
+    customer_id, _, _ = await customer_with_phone(api)
+    body = {"contact": "ann_tg", "type": "TELEGRAM", "default": False}
+    before = await api.get_ok(customer_id)
+    response = await post_contact(api, customer_id, body)
+    assert "'default'" in await refused_and_unchanged(api, customer_id, before, response)
+    assert of_type(await list_contacts(api, customer_id), "TELEGRAM") == []
+
+
+async def test_posting_a_second_contact_as_not_default_keeps_it_as_sent(api: Api) -> None:
+    customer_id, _, phone_id = await customer_with_phone(api)
+    new_id = await add_contact(
+        api, customer_id, {"contact": "+2", "type": "PHONE", "orderBy": 0, "default": False}
+    )
+    assert default_ids(await list_contacts(api, customer_id), "PHONE") == [phone_id]
+    assert (await contact_ok(api, customer_id, new_id))["default"] is False
+
+
+async def test_deleting_another_email_contact_keeps_the_own_one(api: Api) -> None:
+    customer_id, own_id, _ = await customer_with_phone(api)
+    other = await add_contact(api, customer_id, {"contact": "b@example.net", "type": "EMAIL"})
+    assert (await delete_contact(api, customer_id, other)).json() == {"deleteCount": 1}
+    (own,) = of_type(await list_contacts(api, customer_id), "EMAIL")
+    assert (own["id"], own["contact"], own["default"]) == (own_id, EMAIL, True)
+
+
+async def test_own_email_contact_follows_the_email_and_then_is_the_one_kept(api: Api) -> None:
+    """After a PUT of the email, the rules follow the new address: the old one is free."""
+    customer_id, own_id, _ = await customer_with_phone(api)
+    response = await api.client.put(
+        api.url(f"customers/{customer_id}"), json={"email": "ANN@example.net"}, headers=api.auth()
+    )
+    assert response.status_code == 200, response.text
+    assert (await contact_ok(api, customer_id, own_id))["contact"] == "ANN@example.net"
+    # Case-only respelling moved the contact: deleting it is still refused, under its new name.
+    assert_error(await delete_contact(api, customer_id, own_id), 400, "WRONG_PARAMETER")
 
 
 # -- ids ----------------------------------------------------------------------------------------
@@ -557,8 +753,8 @@ ROUTES = [
 
 
 async def _call(api: Api, method: str, target: str, token: str) -> tuple[int, httpx.Response]:
-    customer_id = await api.create_ok({"email": EMAIL})
-    contact_id = await email_contact_id(api, customer_id)
+    customer_id = await api.create_ok({"email": EMAIL, "primaryPhone": "+1555"})
+    (contact_id,) = default_ids(await list_contacts(api, customer_id), "PHONE")
     path = (
         contacts_path(customer_id) if target == "list" else contacts_path(customer_id, contact_id)
     )

@@ -114,7 +114,7 @@ async def test_every_seed_field_reads_back_with_derived_fields(api: Api) -> None
     assert facebook["timestamp"] == customer["registered"]  # the client's timestamp is ignored
     work_email = contacts[("EMAIL", "ann.work@example.net")]
     own_email = contacts[("EMAIL", "ann.smith@example.net")]
-    # The customer's own email is the default EMAIL contact unless the client chose another.
+    # The customer's own email is always the default EMAIL contact (spec 5.4).
     assert (work_email["default"], work_email["orderBy"]) == (False, 0)
     assert (own_email["default"], own_email["orderBy"]) == (True, 1)
     # primaryPhone drives the default PHONE contact; the billing phone is not added beside it.
@@ -321,9 +321,27 @@ async def test_billing_phone_becomes_the_default_phone_contact(api: Api) -> None
 async def test_email_contact_sent_by_client_is_not_duplicated(api: Api) -> None:
     body = {"email": "a@example.net", "contacts": [{"contact": "A@Example.net", "type": "EMAIL"}]}
     contacts = (await api.get_ok(await api.create_ok(body)))["contacts"]
+    # One contact, spelt as the customer's email (spec 5.4: the two are equal).
     assert [(c["type"], c["contact"], c["default"]) for c in contacts] == [
-        ("EMAIL", "A@Example.net", True)
+        ("EMAIL", "a@example.net", True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("contact", "field"),
+    [
+        ({"contact": "b@example.net", "type": "EMAIL", "default": True}, "contacts[0].default"),
+        ({"contact": "a@example.net", "type": "EMAIL", "default": False}, "contacts[0].default"),
+        ({"contact": "@a", "type": "TELEGRAM", "default": False}, "contacts[0].default"),
+    ],
+)
+async def test_contacts_that_break_spec_5_4_are_400_and_create_nothing(
+    api: Api, contact: dict[str, Any], field: str
+) -> None:
+    response = await api.create({"email": "a@example.net", "contacts": [contact]})
+    assert_error(response, 400, "WRONG_PARAMETER")
+    assert f"'{field}'" in response.json()["errorMessage"]
+    assert (await api.create({"email": "a@example.net"})).status_code == 200  # email still free
 
 
 async def test_contact_order_counts_within_each_type(api: Api) -> None:

@@ -551,9 +551,11 @@ async def test_addresses_with_equal_order_by_come_in_id_order(api: Api) -> None:
 async def test_contacts_list_is_replaced(api: Api) -> None:
     customer_id = await api.create_ok(full_customer_body())
     api.clock.advance(3600)
+    own = by_kind(await api.get_ok(customer_id))[("EMAIL", "ann.smith@example.net")]
     body = {"contacts": [{"contact": "@ann", "type": "TELEGRAM", "note": "evenings"}]}
     customer = await put_ok(api, customer_id, body)
-    (contact,) = customer["contacts"]
+    contact, kept = customer["contacts"]
+    assert kept == own  # spec 5.4: the contact of the customer's email stays, as it was
     assert {k: v for k, v in contact.items() if k != "id"} == {
         "contact": "@ann",
         "note": "evenings",
@@ -564,18 +566,87 @@ async def test_contacts_list_is_replaced(api: Api) -> None:
     }
 
 
-async def test_sending_contacts_adds_no_automatic_email_contact(api: Api) -> None:
-    """Q22: a PUT that sends contacts wins, even when it changes the email too."""
+async def test_contacts_without_the_email_keep_its_contact_following_a_new_email(
+    api: Api,
+) -> None:
+    """Q22 and spec 5.4: the list sent wins, but the customer's email keeps its contact."""
     customer_id = await api.create_ok({"email": "a@example.net"})
+    (own,) = (await api.get_ok(customer_id))["contacts"]
     body = {"email": "b@example.net", "contacts": [{"contact": "+1", "type": "PHONE"}]}
     customer = await put_ok(api, customer_id, body)
     assert customer["email"] == "b@example.net"
-    assert [(c["type"], c["contact"]) for c in customer["contacts"]] == [("PHONE", "+1")]
+    got = [(c["id"], c["type"], c["contact"], c["default"]) for c in customer["contacts"]]
+    assert got[1:] == [(own["id"], "EMAIL", "b@example.net", True)]
+    assert got[0][1:] == ("PHONE", "+1", True)
 
 
-async def test_empty_contacts_list_removes_every_contact(api: Api) -> None:
+async def test_empty_contacts_list_leaves_only_the_email_contact(api: Api) -> None:
     customer_id = await api.create_ok(full_customer_body())
-    assert (await put_ok(api, customer_id, {"contacts": []}))["contacts"] == []
+    own = by_kind(await api.get_ok(customer_id))[("EMAIL", "ann.smith@example.net")]
+    assert (await put_ok(api, customer_id, {"contacts": []}))["contacts"] == [own]
+
+
+async def test_contacts_read_back_with_a_new_email_move_the_email_contact(api: Api) -> None:
+    """A client that reads the customer, changes the email and sends everything back."""
+    customer_id = await api.create_ok(full_customer_body())
+    before = await api.get_ok(customer_id)
+    body = {"email": "ann.new@example.net", "contacts": before["contacts"]}
+    customer = await put_ok(api, customer_id, body)
+    own = by_kind(before)[("EMAIL", "ann.smith@example.net")]
+    moved = by_kind(customer)[("EMAIL", "ann.new@example.net")]
+    assert moved == {**own, "contact": "ann.new@example.net"}
+    assert ("EMAIL", "ann.smith@example.net") not in by_kind(customer)
+    assert len(customer["contacts"]) == len(before["contacts"])
+
+
+async def test_own_email_sent_in_the_list_in_another_case_is_spelt_as_the_email(
+    api: Api,
+) -> None:
+    customer_id = await api.create_ok({"email": "a@example.net"})
+    body = {"contacts": [{"contact": "A@Example.NET", "type": "EMAIL", "note": "main"}]}
+    (contact,) = (await put_ok(api, customer_id, body))["contacts"]
+    assert (contact["contact"], contact["note"], contact["default"]) == (
+        "a@example.net",
+        "main",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("contacts", "field"),
+    [
+        # Another EMAIL contact cannot take the default from the customer's own one.
+        ([{"contact": "x@example.net", "type": "EMAIL", "default": True}], "contacts[0].default"),
+        # The customer's own one cannot give it up.
+        ([{"contact": "a@example.net", "type": "EMAIL", "default": False}], "contacts[0].default"),
+        # Nor can it be there twice.
+        (
+            [
+                {"contact": "a@example.net", "type": "EMAIL"},
+                {"contact": "A@example.net", "type": "EMAIL"},
+            ],
+            "contacts[1].contact",
+        ),
+        # A type needs a default, and default false was sent for each of its contacts.
+        (
+            [
+                {"contact": "+1", "type": "PHONE", "default": False},
+                {"contact": "+2", "type": "PHONE", "default": False},
+            ],
+            "contacts[0].default",
+        ),
+    ],
+)
+async def test_contacts_that_break_spec_5_4_are_400_and_nothing_changes(
+    api: Api, contacts: list[dict[str, Any]], field: str
+) -> None:
+    customer_id = await api.create_ok({"email": "a@example.net", "primaryPhone": "+9"})
+    api.clock.advance(60)
+    before = await api.get_ok(customer_id)
+    response = await put(api, customer_id, {"privateAdminNotes": "no", "contacts": contacts})
+    assert_error(response, 400, "WRONG_PARAMETER")
+    assert f"'{field}'" in response.json()["errorMessage"]
+    assert await api.get_ok(customer_id) == before
 
 
 async def test_contact_sent_with_its_id_keeps_id_and_timestamp(api: Api) -> None:
@@ -608,7 +679,7 @@ async def test_contact_sent_with_its_id_keeps_id_and_timestamp(api: Api) -> None
 async def test_contact_with_an_unknown_id_gets_a_new_id(api: Api) -> None:
     customer_id = await api.create_ok({"email": "a@example.net"})
     body = {"contacts": [{"id": 777777, "contact": "+1", "type": "PHONE"}]}
-    (contact,) = (await put_ok(api, customer_id, body))["contacts"]
+    contact, _own_email = (await put_ok(api, customer_id, body))["contacts"]
     assert contact["id"] != 777777
 
 
@@ -617,7 +688,7 @@ async def test_new_contact_ids_are_unique_across_updates(api: Api) -> None:
     seen = {c["id"] for c in (await api.get_ok(customer_id))["contacts"]}
     for n in range(3):
         body = {"contacts": [{"contact": f"+{n}", "type": "PHONE"}]}
-        (contact,) = (await put_ok(api, customer_id, body))["contacts"]
+        contact, _own_email = (await put_ok(api, customer_id, body))["contacts"]
         assert contact["id"] not in seen
         seen.add(contact["id"])
 
@@ -636,7 +707,8 @@ async def test_one_default_per_type_is_settled(api: Api) -> None:
     assert got == [
         ("PHONE", "+1", 0, False),
         ("PHONE", "+2", 1, True),
-        ("EMAIL", "x@example.net", 0, True),
+        ("EMAIL", "x@example.net", 0, False),
+        ("EMAIL", "a@example.net", 1, True),  # the customer's own, kept (spec 5.4)
     ]
 
 
@@ -709,7 +781,7 @@ async def test_primary_phone_with_contacts_is_the_default_phone(api: Api) -> Non
         "contacts": [{"contact": "+1", "type": "PHONE", "default": True}],
     }
     customer = await put_ok(api, customer_id, body)
-    phones = [(c["contact"], c["default"]) for c in customer["contacts"]]
+    phones = [(c["contact"], c["default"]) for c in customer["contacts"] if c["type"] == "PHONE"]
     assert phones == [("+1", False), ("+9", True)]
 
 
@@ -1072,7 +1144,8 @@ async def test_concurrent_contact_replacements_never_corrupt_the_customer(api: A
                 {"contact": f"+1{n:03}", "type": "PHONE", "default": True},
                 {"contact": f"+2{n:03}", "type": "PHONE"},
                 {"contact": f"w{n}@example.net", "type": "EMAIL"},
-                {"contact": f"@w{n}", "type": "TELEGRAM", "default": n % 2 == 0},
+                # Half say nothing of the default of this only TELEGRAM contact: it is still it.
+                {"contact": f"@w{n}", "type": "TELEGRAM", **({"default": True} if n % 2 else {})},
             ],
         }
         for n in range(20)
@@ -1084,11 +1157,11 @@ async def test_concurrent_contact_replacements_never_corrupt_the_customer(api: A
     writer = int(customer["privateAdminNotes"].removeprefix("writer "))
     # Every field comes from the same, single writer: no torn update.
     assert sorted(c["contact"] for c in customer["contacts"]) == sorted(
-        c["contact"] for c in bodies[writer]["contacts"]
+        [*(c["contact"] for c in bodies[writer]["contacts"]), "ann.smith@example.net"]
     )
     contacts = customer["contacts"]
-    assert len(contacts) == 4
-    assert len({c["id"] for c in contacts}) == 4
+    assert len(contacts) == 5  # and the contact of the customer's email, kept (spec 5.4)
+    assert len({c["id"] for c in contacts}) == 5
     assert_one_default_per_type(contacts)
     # The ids each writer was given are never handed out twice.
     await put_ok(api, customer_id, {"contacts": [{"contact": "+9", "type": "PHONE"}]})

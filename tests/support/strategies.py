@@ -4,7 +4,8 @@ A valid body holds only values the API must keep exactly as written, so a test c
 what it reads back with what it sent without re-deriving anything: address names are already
 trimmed (the server trims them so that name, firstName and lastName agree), no address field is
 blank (a blank one counts as not sent), country and state codes are ISO 3166 codes in their
-canonical upper case, at most one contact per type and one address is marked default.
+canonical upper case, at most one contact per type (and no EMAIL one) and one address is marked
+default, and no type has every contact marked not default (spec 5.4).
 
 An invalid body is a valid one with exactly one defect, so the status and ``errorCode`` it must
 get are known: which check fires first is then not a question.
@@ -155,14 +156,17 @@ _contact = st.fixed_dictionaries(
 @st.composite
 def contact_lists(draw: st.DrawFn) -> list[Body]:
     contacts = draw(st.lists(_contact, max_size=5))
-    # At most one default per type (two are a 400): maybe one of each type asks for it.
+    # At most one default per type (two are a 400): maybe one of each type asks for it. Spec
+    # 5.4: the customer's own email is the default EMAIL, so no other EMAIL contact asks; and a
+    # type keeps a default, so when none asks, one at least says nothing (all false is a 400).
     for kind in {contact["type"] for contact in contacts}:
         same_kind = [contact for contact in contacts if contact["type"] == kind]
-        chosen = draw(st.none() | st.sampled_from(same_kind))
+        chosen = None if kind == "EMAIL" else draw(st.none() | st.sampled_from(same_kind))
+        spare = same_kind[0] if chosen is None and kind != "EMAIL" else None
         for contact in same_kind:
             if contact is chosen:
                 contact["default"] = True
-            elif draw(st.booleans()):
+            elif contact is not spare and draw(st.booleans()):
                 contact["default"] = False
     return contacts
 

@@ -2,7 +2,8 @@
 
 Top-level keys that are left out keep their values; ``billingPerson`` is merged field by field
 (Q9); ``shippingAddresses`` is the new address book, updated in place by ``id``; ``contacts``
-replaces the list; a new ``email`` stays unique (storage) and takes its EMAIL contact along.
+replaces the list but for the customer's own EMAIL contact; a new ``email`` stays unique
+(storage) and takes its EMAIL contact along.
 Derived fields are computed again.
 """
 
@@ -58,6 +59,8 @@ def apply_update(
         contacts = replace_contacts(
             sent.contacts,
             existing=current.contacts,
+            old_email=current.email,
+            new_email=email,
             primary_phone=sent.primary_phone,
             timestamp=timestamp,
         )

@@ -199,7 +199,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "customers/{customerId}/contacts/{contactId}"): Operation(
         "Delete a customer's contact",
         DeleteCount,
-        errors=(errors.customer_not_found, errors.customer_contact_not_found),
+        errors=(
+            errors.customer_not_found,
+            errors.customer_contact_not_found,
+            errors.email_contact_cannot_be_deleted,
+        ),
     ),
     ("GET", "customer_groups"): Operation(
         "Search customer groups",
@@ -278,7 +282,12 @@ EVERY_ROUTE: tuple[ErrorConstructor, ...] = (
 
 TAGS = {
     "customers": ("Customers", "Search, read, create, update and delete customers."),
-    "contacts": ("Customer contacts", "One contact of a customer at a time."),
+    "contacts": (
+        "Customer contacts",
+        "One contact of a customer at a time. The EMAIL contact of the customer's email follows "
+        "that email: it is the default EMAIL contact and cannot be deleted, retyped or given "
+        "another address here (400). Each type keeps one default.",
+    ),
     "groups": ("Customer groups", "Only on plans with customer groups; else 402."),
     "extrafields": ("Customer extra fields", "Definitions of the store's extra fields."),
     "batch": (

@@ -37,15 +37,21 @@ def _contact_id(request: Request) -> int:
     return contact_id
 
 
-ContactsChange = Callable[[list[Contact]], list[Contact]]
+# A change of the stored contacts, given the customer's email as stored in the same transaction
+# (the contact of that email is kept in step with it, spec 5.4) and the time of the change.
+ContactsChange = Callable[[list[Contact], str, str], list[Contact]]
 
 
 async def _change(request: Request, customer: Customer, change: ContactsChange) -> Customer:
+    now = request.clock.now()
+    timestamp = format_ecwid_time(now)
     return await request.storage.update_customer(
         request.store_id,
         customer.id,
-        lambda stored: msgspec.structs.replace(stored, contacts=change(stored.contacts)),
-        now=request.clock.now(),
+        lambda stored: msgspec.structs.replace(
+            stored, contacts=change(stored.contacts, stored.email, timestamp)
+        ),
+        now=now,
     )
 
 
@@ -62,12 +68,11 @@ async def get_contact(request: Request) -> Response:
 async def create_contact(request: Request) -> Response:
     sent = await request.json(_decode_contact)  # 415/400 come before 404 (spec 2.4)
     customer = await existing_customer(request)
-    timestamp = format_ecwid_time(request.clock.now())
     seen: set[int] = set()
 
-    def add(contacts: list[Contact]) -> list[Contact]:
+    def add(contacts: list[Contact], email: str, timestamp: str) -> list[Contact]:
         seen.update(contact.id for contact in contacts)
-        return add_contact(contacts, sent, timestamp=timestamp)
+        return add_contact(contacts, sent, email=email, timestamp=timestamp)
 
     saved = await _change(request, customer, add)
     new_id = next(contact.id for contact in saved.contacts if contact.id not in seen)
@@ -79,12 +84,24 @@ async def update_contact(request: Request) -> Response:
     sent = await request.json(_decode_contact)  # 415/400 come before 404 (spec 2.4)
     customer = await existing_customer(request)
     contact_id = _contact_id(request)
-    await _change(request, customer, lambda contacts: change_contact(contacts, contact_id, sent))
+    await _change(
+        request,
+        customer,
+        lambda contacts, email, timestamp: change_contact(
+            contacts, contact_id, sent, email=email, timestamp=timestamp
+        ),
+    )
     return json_response(UPDATED_ONE)
 
 
 async def delete_contact(request: Request) -> Response:
     customer = await existing_customer(request)
     contact_id = _contact_id(request)
-    await _change(request, customer, lambda contacts: remove_contact(contacts, contact_id))
+    await _change(
+        request,
+        customer,
+        lambda contacts, email, timestamp: remove_contact(
+            contacts, contact_id, email=email, timestamp=timestamp
+        ),
+    )
     return json_response(DELETED_ONE)
