@@ -54,18 +54,25 @@ RETRYABLE: tuple[type[Exception], ...] = (
 )
 
 
+# A batch of creates (``creates.py``) is also run again after a duplicate id: a reset of the store
+# set its counters back under ids reserved before it. (A duplicate email is no error there.)
+RETRYABLE_BATCH: tuple[type[Exception], ...] = (*RETRYABLE, UniqueViolation)
+
+
 def constraint_name(error: Exception) -> str | None:
     name = getattr(error, "constraint_name", None)
     return name if isinstance(name, str) else None
 
 
-async def create_pool(url: str, *, min_size: int, max_size: int) -> Pool:
+async def create_pool(
+    url: str, *, min_size: int, max_size: int, settings: dict[str, str] | None = None
+) -> Pool:
     pool: Pool = await asyncpg.create_pool(
         postgres_dsn(url),
         min_size=min_size,
         max_size=max_size,
         # Names the server's sessions in pg_stat_activity.
-        server_settings={"application_name": "ecwid-customers"},
+        server_settings={"application_name": "ecwid-customers", **(settings or {})},
     )
     return pool
 
