@@ -6,7 +6,7 @@ other module checked by mypy, and keeps the one untyped import in one place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -42,6 +42,10 @@ class Pool(Protocol):
     async def close(self) -> None: ...
 
 
+# The channel on which a write that changes what an access check reads (a store's settings, a
+# token) tells every server process, so that they can keep access answers until then.
+ACCESS_CHANNEL = "ecwid_customers_access"
+
 # A duplicate key. Which constraint it broke is in its ``constraint_name``.
 UniqueViolation: type[Exception] = asyncpg.UniqueViolationError
 
@@ -64,6 +68,14 @@ def constraint_name(error: Exception) -> str | None:
     return name if isinstance(name, str) else None
 
 
+async def _no_reset(connection: object) -> None:
+    """What a connection needs when it goes back to the pool beyond asyncpg's own rollback of
+    an open transaction: nothing. Its default reset (``RESET ALL``, ``UNLISTEN *``, unlocking
+    advisory locks) is one more round trip on every release, which the caller waits for, and
+    this code sets no session state, listens to nothing and takes no advisory lock on a pooled
+    connection (migrations use their own)."""
+
+
 async def create_pool(
     url: str, *, min_size: int, max_size: int, settings: dict[str, str] | None = None
 ) -> Pool:
@@ -73,6 +85,7 @@ async def create_pool(
         max_size=max_size,
         # Names the server's sessions in pg_stat_activity.
         server_settings={"application_name": "ecwid-customers", **(settings or {})},
+        reset=_no_reset,
     )
     return pool
 
@@ -96,3 +109,25 @@ def unavailable(error: BaseException) -> str | None:
         if isinstance(error, kind):
             return words
     return None
+
+
+class Listener:
+    """A connection of its own that LISTENs on :data:`ACCESS_CHANNEL`: ``on_notice`` for each
+    notification, ``on_lost`` once if the connection ends."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    @classmethod
+    async def start(
+        cls, url: str, on_notice: Callable[[], None], on_lost: Callable[[], None]
+    ) -> Listener:
+        connection = await asyncpg.connect(
+            postgres_dsn(url), server_settings={"application_name": "ecwid-customers listener"}
+        )
+        connection.add_termination_listener(lambda _connection: on_lost())
+        await connection.add_listener(ACCESS_CHANNEL, lambda *_args: on_notice())
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._connection.close(timeout=2)

@@ -13,6 +13,7 @@ migrate twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TypeVar
 
 from ecwid_customers.domain.models import GENERAL_GROUP_ID, CustomerDraft
@@ -45,6 +46,11 @@ class PostgresEngine:
         # One connection that only reserves ids for batched creates (``creates.py``): its
         # commits need not wait for a flush, which the session setting says once.
         self._reserve_pool: db.Pool | None = None
+        # The change stamp (see change_stamp): counts notices of access changes while a
+        # listener is connected; None while none is, when nothing is kept.
+        self._listener: db.Listener | None = None
+        self._listening: asyncio.Task[None] | None = None
+        self._notices: int | None = None
 
     async def open(self) -> None:
         if self._pool is not None:
@@ -74,8 +80,38 @@ class PostgresEngine:
             await pool.close()
             raise
         self._pool, self._reserve_pool = pool, reserve_pool
+        self._listening = asyncio.create_task(self._listen())
+
+    async def _listen(self) -> None:
+        """Keep a listener connected, reconnecting after a loss (every second at most)."""
+        try:
+            while True:
+                lost = asyncio.Event()
+                try:
+                    self._listener = await db.Listener.start(self.url, self._notice, lost.set)
+                except Exception:  # the database is away: nothing is kept meanwhile
+                    await asyncio.sleep(1)
+                    continue
+                # What changed while nobody listened: the count moves past every kept answer.
+                self._notices = (self._notices or 0) + 1
+                await lost.wait()
+                self._notices, self._listener = None, None
+        finally:
+            self._notices = None
+            if self._listener is not None:
+                listener, self._listener = self._listener, None
+                await listener.close()
+
+    def _notice(self) -> None:
+        if self._notices is not None:
+            self._notices += 1
 
     async def close(self) -> None:
+        if self._listening is not None:
+            listening, self._listening = self._listening, None
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()  # waits for the connections in use to be released
@@ -109,7 +145,9 @@ class PostgresEngine:
         return tuple(found)
 
     def change_stamp(self) -> int | None:
-        return None  # another process's commit is only seen by asking the server
+        # Another process's change is seen by its notice (see stores.access_changed), which
+        # arrives about half a round trip after its commit.
+        return self._notices
 
     def fault(self, error: Exception) -> StorageUnavailable | None:
         """``error`` as the database fault it is (logged sparingly), or ``None`` when it is
