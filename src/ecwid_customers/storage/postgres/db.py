@@ -6,6 +6,7 @@ other module checked by mypy, and keeps the one untyped import in one place.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
@@ -122,12 +123,34 @@ class Listener:
     async def start(
         cls, url: str, on_notice: Callable[[], None], on_lost: Callable[[], None]
     ) -> Listener:
+        connecting = asyncio.ensure_future(cls._connect(url, on_notice, on_lost))
+        try:
+            # Shielded: a connection made after the caller gave up (the server is stopping)
+            # is closed when it arrives instead of being left open.
+            return await asyncio.shield(connecting)
+        except asyncio.CancelledError:
+            connecting.add_done_callback(_close_when_made)
+            raise
+
+    @classmethod
+    async def _connect(
+        cls, url: str, on_notice: Callable[[], None], on_lost: Callable[[], None]
+    ) -> Listener:
         connection = await asyncpg.connect(
             postgres_dsn(url), server_settings={"application_name": "ecwid-customers listener"}
         )
-        connection.add_termination_listener(lambda _connection: on_lost())
-        await connection.add_listener(ACCESS_CHANNEL, lambda *_args: on_notice())
+        try:
+            connection.add_termination_listener(lambda _connection: on_lost())
+            await connection.add_listener(ACCESS_CHANNEL, lambda *_args: on_notice())
+        except BaseException:
+            connection.terminate()
+            raise
         return cls(connection)
 
     async def close(self) -> None:
         await self._connection.close(timeout=2)
+
+
+def _close_when_made(connecting: asyncio.Future[Listener]) -> None:
+    if not connecting.cancelled() and connecting.exception() is None:
+        connecting.result()._connection.terminate()
