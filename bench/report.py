@@ -60,6 +60,10 @@ def _cell(values: list[float], digits: int = 0) -> str:
     return f"{middle:,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
 
 
+# The scenario with PostgreSQL behind bench/delay_proxy.py (a database on another machine).
+REMOTE = "PostgreSQL 1 ms away: create"
+
+
 def ratio(points: Points, name: str, base: str, connections: int) -> float:
     top, item = points.get((base, connections)), points.get((name, connections))
     if not top or not item or not top.median_rps:
@@ -108,6 +112,11 @@ def targets(points: Points, startup: Mapping[str, list[float]], rows: int) -> li
             value = ratio(points, "PostgreSQL 2 process(es): create", key[0], connections)
             checks.append((f"PostgreSQL: 2 processes >= 1 process at {connections}", value,
                            value >= 1, "{:.2f}x"))  # fmt: skip
+    near, far = points.get((REMOTE, 1)), points.get((REMOTE, 64))
+    if near and far and near.median_rps:
+        value = far.median_rps / near.median_rps
+        checks.append(("PostgreSQL 1 ms away: create at 64 >= 10x create at 1", value,
+                       value >= 10, "{:.1f}x"))  # fmt: skip
     rss = max((max(p.rss_mb) for p in points.values() if p.rss_mb and not p.name.startswith(
         ("ceiling", "PostgreSQL", "reference"))), default=0.0)  # fmt: skip
     checks.append(("peak RSS < 100 MB (SQLite, one process)", rss, rss < 100, "{:.0f} MB"))

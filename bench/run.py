@@ -616,6 +616,7 @@ def main(argv: list[str]) -> int:
                         pid,
                     )
                 server.stop()
+            measure_remote_postgres(point, args.seconds, postgres_server)
 
     # The raw figures, so that the report can be written again without measuring again.
     (work / "results.json").write_text(
@@ -638,6 +639,49 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
     return 1 if failed else 0
+
+
+# The database "on another machine": every chunk between the server and PostgreSQL waits this
+# long, each way (bench/delay_proxy.py).
+DELAY_MS = 1.0
+REMOTE = report.REMOTE
+
+
+def measure_remote_postgres(
+    point: Callable[[str, int], Point], seconds: int, postgres_server: str
+) -> None:
+    """Creates at 1 and 64 connections with every round trip to PostgreSQL made 2 ms longer:
+    do one store's creates run side by side, or take turns?"""
+    subprocess.run(
+        ["psql", "-q", postgres_server, "-c", "DROP DATABASE IF EXISTS bench_remote WITH (FORCE)",
+         "-c", "CREATE DATABASE bench_remote"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_part, _, _ = postgres_server.rpartition("/")
+    host_port = server_part.rsplit("@", 1)[1]
+    proxy = Server(
+        [sys.executable, str(HERE / "delay_proxy.py"), "--listen", "127.0.0.1:15433",
+         "--to", host_port, "--delay-ms", str(DELAY_MS)]
+    )  # fmt: skip
+    try:
+        time.sleep(0.5)
+        delayed = server_part.replace(host_port, "127.0.0.1:15433") + "/bench_remote"
+        server, token, _ = serve(delayed, 18105)
+        try:
+            for connections in (1, 64):
+                measure(
+                    point(REMOTE, connections),
+                    f"http://127.0.0.1:18105/api/v3/{STORE}/customers",
+                    "create.lua",
+                    seconds,
+                    {"TOKEN": token},
+                    server.process.pid,
+                    postgres_server.rsplit("/", 1)[0] + "/bench_remote",
+                )
+        finally:
+            server.stop()
+    finally:
+        proxy.stop()
 
 
 def measure_references(

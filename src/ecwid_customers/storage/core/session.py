@@ -65,6 +65,11 @@ class Dialect(Protocol):
     # Claims rows of the alias ``d`` that no other transaction holds, passing over the rest.
     for_update_skip_locked: str
 
+    # A statement that tells every server process, at commit, that a store's settings or
+    # tokens changed (what ``Storage.access`` answers from); ``None`` where the engine's
+    # change stamp sees every commit by itself.
+    access_notice: str | None
+
     @property
     def locks_rows(self) -> bool:
         """Whether concurrent write transactions exist, so lock order matters."""

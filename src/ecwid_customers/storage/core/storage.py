@@ -46,7 +46,7 @@ from ecwid_customers.storage.base import (
 from ecwid_customers.storage.core import catalog, customers, outbox, stores
 from ecwid_customers.storage.core.outbox_methods import OutboxMethods
 from ecwid_customers.storage.core.rows import split_list
-from ecwid_customers.storage.core.session import Engine, Session
+from ecwid_customers.storage.core.session import Engine, Session, Work
 
 T = TypeVar("T")
 
@@ -88,7 +88,10 @@ class SqlStorage(OutboxMethods):
         self._lists: dict[str, tuple[str, ...]] = {}
         self._listeners: list[Callable[[], None]] = []
         # (store, token hash) -> (the engine's change stamp when read, the answer).
-        self._access: dict[tuple[int, bytes | None], tuple[int, Access]] = {}
+        self._access: dict[tuple[int, bytes | None], tuple[tuple[int, int], Access]] = {}
+        # Moves with every change of this process that an access answer may depend on, so
+        # that its own changes are seen at once, before any engine's stamp moves.
+        self._access_changes = 0
 
     async def open(self) -> None:
         await self.engine.open()
@@ -136,18 +139,26 @@ class SqlStorage(OutboxMethods):
         answer for the same store and token, that answer still holds: a revoked token, a
         suspended store or a new setting is seen by the next request (the stamp is read
         before the query, so an answer is never kept under a stamp older than its data)."""
-        stamp = self.engine.change_stamp()
+        engine_stamp = self.engine.change_stamp()
         key = (store_id, token_hash)
-        if stamp is not None:
+        if engine_stamp is not None:
+            stamp = (engine_stamp, self._access_changes)
             kept = self._access.get(key)
             if kept is not None and kept[0] == stamp:
                 return kept[1]
         found = await self.engine.read(lambda s: stores.access(s, store_id, token_hash, self._list))
-        if stamp is not None:
+        if engine_stamp is not None:
             if len(self._access) >= ACCESS_CACHE_SIZE:
                 self._access.clear()
             self._access[key] = (stamp, found)
         return found
+
+    async def _access_change(self, work: Work[T]) -> T:
+        """A write that may change access answers (see ``stores.access_changed``)."""
+        try:
+            return await self.engine.write(work)
+        finally:
+            self._access_changes += 1
 
     async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
         async def work(s: Session, announce: Announcer) -> int:
@@ -300,20 +311,20 @@ class SqlStorage(OutboxMethods):
         return await self.engine.read(stores.list_stores)
 
     async def create_store(self, store: Store, *, now: int) -> None:
-        await self.engine.write(lambda s: stores.create_store(s, store, now))
+        await self._access_change(lambda s: stores.create_store(s, store, now))
 
     async def set_store_suspended(self, store_id: int, suspended: bool) -> bool:
-        return await self.engine.write(
+        return await self._access_change(
             lambda s: stores.set_store_setting(s, store_id, "suspended", suspended)
         )
 
     async def set_store_rate_limit(self, store_id: int, limit: int | None) -> bool:
-        return await self.engine.write(
+        return await self._access_change(
             lambda s: stores.set_store_setting(s, store_id, "rate_limit", limit)
         )
 
     async def delete_store(self, store_id: int) -> bool:
-        return await self.engine.write(lambda s: stores.delete_store(s, store_id))
+        return await self._access_change(lambda s: stores.delete_store(s, store_id))
 
     async def reset_store(self, store_id: int) -> bool:
         return await self.engine.write(lambda s: stores.reset_store(s, store_id))
@@ -322,13 +333,13 @@ class SqlStorage(OutboxMethods):
         return await self.engine.snapshot(lambda s: stores.export_store(s, store_id))
 
     async def import_store(self, dump: StoreDump, *, now: int) -> None:
-        await self.engine.write(lambda s: stores.import_store(s, dump, now))
+        await self._access_change(lambda s: stores.import_store(s, dump, now))
 
     async def create_token(self, store_id: int, token: NewToken, *, now: int) -> TokenInfo:
-        return await self.engine.write(lambda s: stores.create_token(s, store_id, token, now))
+        return await self._access_change(lambda s: stores.create_token(s, store_id, token, now))
 
     async def list_tokens(self, store_id: int | None = None) -> list[TokenInfo]:
         return await self.engine.read(lambda s: stores.list_tokens(s, store_id))
 
     async def revoke_token(self, token_id: int, *, now: int) -> bool:
-        return await self.engine.write(lambda s: stores.revoke_token(s, token_id, now))
+        return await self._access_change(lambda s: stores.revoke_token(s, token_id, now))

@@ -97,17 +97,26 @@ async def list_stores(session: Session) -> list[StoreSummary]:
     return [_summary(row) for row in await session.rows(f"{_SUMMARIES} ORDER BY s.id")]
 
 
+async def access_changed(session: Session) -> None:
+    """Say (at commit) that what :func:`access` answers may have changed: a store's settings,
+    its existence or its tokens. Every function below that changes those calls this."""
+    if session.dialect.access_notice is not None:
+        await session.value(session.dialect.access_notice)
+
+
 async def create_store(session: Session, store: Store, now: int) -> None:
     inserted = await session.run(
         f"{STORE_INSERT} ON CONFLICT (id) DO NOTHING", *store_values(store, now)
     )
     if not inserted:
         raise StoreExists(store.id)
+    await access_changed(session)
 
 
 async def set_store_setting(session: Session, store_id: int, column: str, value: object) -> bool:
     """Change one of a store's settings (a column name of code, never of a caller)."""
     changed = await session.run(f"UPDATE stores SET {column} = ? WHERE id = ?", value, store_id)
+    await access_changed(session)
     return changed > 0
 
 
@@ -123,6 +132,7 @@ async def create_token(session: Session, store_id: int, token: NewToken, now: in
         )
     except Duplicate:
         raise TokenExists(store_id) from None
+    await access_changed(session)  # an unknown token's refusal may have been kept
     if token.webhook is not None:
         await outbox.set_token_webhook(session, token_id, token.webhook)
     row = await session.row(f"SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?", token_id)
@@ -143,6 +153,7 @@ async def revoke_token(session: Session, token_id: int, now: int) -> bool:
         "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, token_id
     )
     if revoked:
+        await access_changed(session)
         await outbox.cancel_for_token(session, token_id)  # retries already queued included
         await outbox.refresh_subscriptions(session, token_id)
     return revoked == 1
@@ -167,6 +178,7 @@ async def delete_store(session: Session, store_id: int) -> bool:
     await _empty(session, store_id)
     await session.run("DELETE FROM tokens WHERE store_id = ?", store_id)
     await session.run("DELETE FROM stores WHERE id = ?", store_id)
+    await access_changed(session)
     return True
 
 
@@ -213,6 +225,7 @@ async def import_store(session: Session, dump: StoreDump, now: int) -> None:
     store_id = dump.store.id
     document = session.dialect.document
     await session.run(f"{STORE_INSERT} {REPLACE_SETTINGS}", *store_values(dump.store, now))
+    await access_changed(session)
     await _empty(session, store_id)
     await session.run_many(
         catalog.GROUP_INSERT,

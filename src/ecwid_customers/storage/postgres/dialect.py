@@ -32,6 +32,7 @@ class PostgresDialect:
     for_key_share = " FOR KEY SHARE"
     for_update_skip_locked = " FOR UPDATE OF d SKIP LOCKED"
     locks_rows = True
+    access_notice: str | None = f"SELECT pg_notify('{db.ACCESS_CHANNEL}', '')"
 
     def document(self, encoded: bytes) -> object:
         return encoded.decode()  # asyncpg passes jsonb as text

@@ -13,14 +13,17 @@ migrate twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TypeVar
 
+from ecwid_customers.domain.models import GENERAL_GROUP_ID, CustomerDraft
 from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work
 from ecwid_customers.storage.core.storage import SqlStorage
 from ecwid_customers.storage.errors import NOT_OPEN, StorageError, StorageUnavailable
 from ecwid_customers.storage.faults import FaultLog
 from ecwid_customers.storage.postgres import db
+from ecwid_customers.storage.postgres.creates import CreateBatcher
 from ecwid_customers.storage.postgres.dialect import POSTGRES, PostgresSession
 from ecwid_customers.storage.urls import postgres_dsn
 
@@ -40,6 +43,14 @@ class PostgresEngine:
         self.max_connections = max_connections
         self.faults = FaultLog()
         self._pool: db.Pool | None = None
+        # One connection that only reserves ids for batched creates (``creates.py``): its
+        # commits need not wait for a flush, which the session setting says once.
+        self._reserve_pool: db.Pool | None = None
+        # The change stamp (see change_stamp): counts notices of access changes while a
+        # listener is connected; None while none is, when nothing is kept.
+        self._listener: db.Listener | None = None
+        self._listening: asyncio.Task[None] | None = None
+        self._notices: int | None = None
 
     async def open(self) -> None:
         if self._pool is not None:
@@ -62,21 +73,65 @@ class PostgresEngine:
                     == "on"
                 ):
                     raise StorageUnavailable("the database is read-only")
+            reserve_pool = await db.create_pool(
+                self.url, min_size=1, max_size=1, settings={"synchronous_commit": "off"}
+            )
         except BaseException:
             await pool.close()
             raise
-        self._pool = pool
+        self._pool, self._reserve_pool = pool, reserve_pool
+        self._listening = asyncio.create_task(self._listen())
+
+    async def _listen(self) -> None:
+        """Keep a listener connected, reconnecting after a loss (every second at most)."""
+        try:
+            while True:
+                lost = asyncio.Event()
+                try:
+                    self._listener = await db.Listener.start(self.url, self._notice, lost.set)
+                except Exception:  # the database is away: nothing is kept meanwhile
+                    await asyncio.sleep(1)
+                    continue
+                # What changed while nobody listened: the count moves past every kept answer.
+                self._notices = (self._notices or 0) + 1
+                await lost.wait()
+                self._notices, self._listener = None, None
+        finally:
+            self._notices = None
+            if self._listener is not None:
+                listener, self._listener = self._listener, None
+                await listener.close()
+
+    def _notice(self) -> None:
+        if self._notices is not None:
+            self._notices += 1
 
     async def close(self) -> None:
+        if self._listening is not None:
+            listening, self._listening = self._listening, None
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()  # waits for the connections in use to be released
+        if self._reserve_pool is not None:
+            reserve_pool, self._reserve_pool = self._reserve_pool, None
+            await reserve_pool.close()
 
     @property
     def _opened(self) -> db.Pool:
         if self._pool is None:
             raise StorageUnavailable(NOT_OPEN)
         return self._pool
+
+    def pool(self) -> db.Pool:
+        return self._opened
+
+    def reserve_pool(self) -> db.Pool:
+        if self._reserve_pool is None:
+            raise StorageUnavailable(NOT_OPEN)
+        return self._reserve_pool
 
     async def problems(self) -> tuple[str, ...]:
         if self._pool is None:
@@ -90,9 +145,11 @@ class PostgresEngine:
         return tuple(found)
 
     def change_stamp(self) -> int | None:
-        return None  # another process's commit is only seen by asking the server
+        # Another process's change is seen by its notice (see stores.access_changed), which
+        # arrives about half a round trip after its commit.
+        return self._notices
 
-    def _fault(self, error: Exception) -> StorageUnavailable | None:
+    def fault(self, error: Exception) -> StorageUnavailable | None:
         """``error`` as the database fault it is (logged sparingly), or ``None`` when it is
         the request's or the code's. (Not a context manager: contextlib sets the traceback
         of what passes through, which the frozen EcwidError a change may raise refuses.)"""
@@ -111,7 +168,7 @@ class PostgresEngine:
                 async with connection.transaction(isolation="repeatable_read", readonly=True):
                     return await work(PostgresSession(connection))
         except Exception as error:
-            fault = self._fault(error)
+            fault = self.fault(error)
             if fault is None:
                 raise
             raise fault from None
@@ -139,7 +196,7 @@ class PostgresEngine:
                 attempt += 1
                 continue
             except Exception as error:
-                fault = self._fault(error)
+                fault = self.fault(error)
                 if fault is None:
                     raise
                 raise fault from None
@@ -151,7 +208,21 @@ class PostgresStorage(SqlStorage):
     """The storage of a PostgreSQL database."""
 
     def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
-        super().__init__(
-            PostgresEngine(url, min_connections=min_connections, max_connections=max_connections)
+        engine = PostgresEngine(
+            url, min_connections=min_connections, max_connections=max_connections
         )
+        super().__init__(engine)
         self.url = url
+        self.creates = CreateBatcher(
+            engine.pool, engine.reserve_pool, engine.fault, engine.faults.succeeded, self._queued
+        )
+
+    async def close(self) -> None:
+        await self.creates.drain()
+        await super().close()
+
+    async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
+        if draft.customer.customer_group_id != GENERAL_GROUP_ID:
+            # It must see its group exist until it commits: the general way (one transaction).
+            return await super().create_customer(store_id, draft, now=now)
+        return await self.creates.create(store_id, draft, now)

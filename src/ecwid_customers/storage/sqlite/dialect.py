@@ -35,6 +35,7 @@ class SQLiteDialect:
     # One writer thread runs each write transaction alone: nothing to lock against.
     for_update = for_no_key_update = for_key_share = for_update_skip_locked = ""
     locks_rows = False
+    access_notice: str | None = None  # PRAGMA data_version sees every commit
 
     def document(self, encoded: bytes) -> object:
         return encoded

@@ -1,0 +1,266 @@
+"""Creates on PostgreSQL, committed together: group commit in each server process.
+
+One transaction per create that also takes its id from the store's row holds that row until the
+commit, so one store's creates take turns (one WAL flush and, with the database elsewhere, a few
+network round trips each) however many processes serve it. Instead, the creates that wait at
+the same moment form a batch, and each store's share of it costs two statements:
+
+1. **Ids** for the whole share, reserved with one ``UPDATE stores ... RETURNING`` on a
+   connection of its own with ``synchronous_commit`` off: the row is locked for one statement,
+   not for a transaction, and its commit waits for no flush. That is safe: a reservation is
+   flushed by the first commit that uses its ids (the WAL is written in order), and one lost
+   in a crash only hands out again ids nobody has seen.
+2. **Rows**, all in one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT (store_id, email_key)
+   DO NOTHING RETURNING id`` whose statement also adds the new customers to the store's count:
+   one round trip and one commit (one flush) for the share. A create whose row is not returned
+   lost its email to an existing customer or to an earlier create of the same batch, which wins
+   as it would have in sequence; it answers ``EmailTaken`` and leaves its ids unused.
+
+Ids of a store therefore stay unique and increase in each process, but a failed create leaves
+a gap, and two processes' creates interleave (docs/compatibility.md says so). When the store
+has webhook subscriptions, the rows and the outbox entries are written in one transaction.
+Creates into a customer group other than General go the general way (``core/customers.py``):
+they must see the group exist until they commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ecwid_customers.domain.create import assign_ids, new_ids_needed
+from ecwid_customers.domain.ids import MAX_ID
+from ecwid_customers.domain.models import CustomerDraft
+from ecwid_customers.domain.webhooks import CUSTOMER_CREATED, customer_event
+from ecwid_customers.storage.core import outbox
+from ecwid_customers.storage.core.rows import encode
+from ecwid_customers.storage.errors import EmailTaken, IdsExhausted, StoreNotFound
+from ecwid_customers.storage.postgres import db
+from ecwid_customers.storage.postgres.dialect import PostgresSession
+
+# Large enough to amortise a flush over a burst, small enough that one statement stays short.
+MAX_BATCH = 256
+# Runs of a share that PostgreSQL aborted (a deadlock, or a reset of the store under it).
+ATTEMPTS = 3
+
+_RESERVE = (
+    "UPDATE stores SET next_customer_id = next_customer_id + $1, "
+    "next_contact_id = next_contact_id + $2, next_address_id = next_address_id + $3 "
+    "WHERE id = $4 RETURNING next_customer_id - $1, next_contact_id - $2, "
+    "next_address_id - $3, webhook_subscriptions"
+)
+
+# The count is updated after every row is in (the subquery needs them all), so the store's row
+# is locked only from then until the commit.
+_INSERT = """
+WITH added AS (
+    INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at,
+                           updated_at, password_hash, doc)
+    SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[],
+                             $6::bigint[], $7::bigint[], $8::text[], $9::jsonb[])
+    ON CONFLICT (store_id, email_key) DO NOTHING
+    RETURNING id
+)
+UPDATE stores SET customer_count = customer_count + (SELECT count(*) FROM added)
+WHERE id = $1
+RETURNING (SELECT coalesce(array_agg(id), '{}') FROM added)
+"""
+
+# Ids of creates that failed at the end of a share go back when nobody reserved after them,
+# so that in sequence (a duplicate, then a create) no id is skipped, as on SQLite.
+_GIVE_BACK = (
+    "UPDATE stores SET next_customer_id = $1, next_contact_id = $2, next_address_id = $3 "
+    "WHERE id = $4 AND next_customer_id = $5 AND next_contact_id = $6 AND next_address_id = $7"
+)
+
+
+@dataclass(slots=True)
+class _Create:
+    store_id: int
+    draft: CustomerDraft
+    now: int
+    future: asyncio.Future[int]
+    # Filled in by the batch: the first id of each kind it took, and its row.
+    ids: tuple[int, int, int] = (0, 0, 0)
+    row: tuple[object, ...] = field(default=())
+
+    @property
+    def customer_id(self) -> int:
+        return self.ids[0]
+
+
+class CreateBatcher:
+    """Takes creates from any number of requests; runs one batch at a time."""
+
+    def __init__(
+        self,
+        pool: Callable[[], db.Pool],
+        reserve_pool: Callable[[], db.Pool],
+        fault: Callable[[Exception], Exception | None],
+        succeeded: Callable[[], None],
+        queued: Callable[[], None],
+    ) -> None:
+        self._pool = pool
+        self._reserve_pool = reserve_pool
+        self._fault = fault
+        self._succeeded = succeeded
+        self._queued = queued
+        self._waiting: list[_Create] = []
+        # What the counters were left at by the last reservation (for a give-back).
+        self._ends: tuple[int, int, int] | None = None
+        self._runner: asyncio.Task[None] | None = None
+        # Batches run, and creates in them: their ratio is the batching achieved.
+        self.batches = 0
+        self.creates = 0
+
+    async def create(self, store_id: int, draft: CustomerDraft, now: int) -> int:
+        """The new customer's id, once its row has committed."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Create(store_id, draft, now, future))
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run())
+        # A caller that gives up (its client went away) does not cancel the batch.
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                self.batches += 1
+                self.creates += len(batch)
+                by_store: dict[int, list[_Create]] = {}
+                for job in batch:
+                    by_store.setdefault(job.store_id, []).append(job)
+                for store_id, share in by_store.items():
+                    await self._settle(store_id, share)
+        finally:
+            self._runner = None
+
+    async def _settle(self, store_id: int, share: list[_Create]) -> None:
+        """Write one store's share of a batch and answer every create in it."""
+        attempt = 1
+        while True:
+            try:
+                created = await self._write(store_id, share)
+                break
+            except db.RETRYABLE_BATCH as error:
+                # PostgreSQL undid the statement: a deadlock with another process's batch
+                # (emails in crossing order), or a reset of the store under these ids.
+                if attempt == ATTEMPTS:
+                    self._answer_all(share, error)
+                    return
+                attempt += 1
+            except StoreNotFound as refusal:
+                self._answer_all(share, refusal)
+                return
+            except Exception as error:
+                self._answer_all(share, self._fault(error) or error)
+                return
+        self._succeeded()
+        # Before the answers, so that whatever the callers do next reserves after it.
+        await self._give_back(store_id, share, created)
+        for job in share:
+            if job.future.done():
+                continue
+            if job.customer_id in created:
+                job.future.set_result(job.customer_id)
+            else:
+                job.future.set_exception(EmailTaken())
+
+    async def _give_back(self, store_id: int, share: list[_Create], created: set[int]) -> None:
+        unused = 0
+        while unused < len(share) and share[-1 - unused].customer_id not in created:
+            unused += 1
+        if not unused or not self._ends:
+            return
+        first = share[-unused].ids
+        try:
+            async with self._reserve_pool().acquire() as connection:
+                await connection.execute(_GIVE_BACK, *first, store_id, *self._ends)
+        except Exception as error:  # the ids stay unused: a gap, which is allowed
+            self._fault(error)
+
+    @staticmethod
+    def _answer_all(share: list[_Create], error: Exception) -> None:
+        for job in share:
+            if not job.future.done():
+                job.future.set_exception(error)
+
+    async def _write(self, store_id: int, share: list[_Create]) -> set[int]:
+        subscriptions = await self._number(store_id, share)
+        if not share:
+            return set()
+        # Email order: two batches that share emails wait on each other's rows in one order,
+        # so they cannot deadlock. The sort is stable: of two equal emails the earlier wins.
+        ordered = sorted(share, key=lambda job: job.draft.email_key)
+        columns = list(zip(*(job.row for job in ordered), strict=True))
+        async with self._pool().acquire() as connection:
+            if not subscriptions:
+                added = await connection.fetchval(_INSERT, store_id, *columns)
+                return set(added or ())
+            async with connection.transaction():
+                added = set(await connection.fetchval(_INSERT, store_id, *columns) or ())
+                queued = await self._announce(PostgresSession(connection), store_id, share, added)
+        if queued:
+            self._queued()
+        return added
+
+    async def _number(self, store_id: int, share: list[_Create]) -> str | None:
+        """Reserve the share's ids and give each create its row; the store's webhook
+        subscriptions, read on the way."""
+        needs = [new_ids_needed(job.draft.customer) for job in share]
+        contacts = sum(need[0] for need in needs)
+        addresses = sum(need[1] for need in needs)
+        async with self._reserve_pool().acquire() as connection:
+            row = await connection.fetchrow(_RESERVE, len(share), contacts, addresses, store_id)
+        if row is None:
+            raise StoreNotFound(store_id)
+        customer_id, contact_id, address_id, subscriptions = row[0], row[1], row[2], row[3]
+        self._ends = (customer_id + len(share), contact_id + contacts, address_id + addresses)
+        for job, (job_contacts, job_addresses) in zip(share, needs, strict=True):
+            if customer_id > MAX_ID and not job.future.done():
+                job.future.set_exception(IdsExhausted(store_id))
+            numbered = assign_ids(
+                job.draft.customer,
+                customer_id=customer_id,
+                first_contact_id=contact_id,
+                first_address_id=address_id,
+            )
+            job.ids = (customer_id, contact_id, address_id)
+            draft = job.draft
+            job.row = (
+                customer_id,
+                draft.email_key,
+                draft.name_key,
+                numbered.customer_group_id,
+                job.now,
+                job.now,
+                draft.password_hash,
+                encode(numbered).decode(),
+            )
+            customer_id += 1
+            contact_id += job_contacts
+            address_id += job_addresses
+        # A create past the last id is refused above; the rest of the share goes on.
+        share[:] = [job for job in share if not job.future.done()]
+        return str(subscriptions) if subscriptions else None
+
+    @staticmethod
+    async def _announce(
+        session: PostgresSession, store_id: int, share: list[_Create], added: set[int]
+    ) -> int:
+        """Queue ``customer.created`` for each create kept, in the rows' transaction (the
+        subscriptions are read again there, as a token's webhook may have just changed)."""
+        queued = 0
+        for job in share:
+            if job.customer_id in added:
+                event = customer_event(CUSTOMER_CREATED, job.customer_id, job.draft.customer.email)
+                queued += await outbox.queue(session, store_id, event, job.now, time.time())
+        return queued
+
+    async def drain(self) -> None:
+        """Wait until every create taken has its answer (before the pool closes)."""
+        while self._runner is not None:
+            await asyncio.shield(self._runner)

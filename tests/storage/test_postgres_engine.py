@@ -1,0 +1,175 @@
+"""What only the PostgreSQL engine does: creates committed together, access answers kept
+until another process's notice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+
+from ecwid_customers.domain.create import build_new_customer
+from ecwid_customers.domain.inputs import CustomerInput, ShippingAddressInput
+from ecwid_customers.domain.models import CustomerDraft, Store
+from ecwid_customers.domain.tokens import hash_token
+from ecwid_customers.storage.base import NewToken
+from ecwid_customers.storage.errors import EmailTaken, StoreNotFound
+from ecwid_customers.storage.outbox import TokenWebhook
+from ecwid_customers.storage.postgres.storage import PostgresStorage
+
+NOW = 1_704_067_200
+STORE = Store(id=1003, languages=("en",))
+
+
+def new_customer(email: str, *, addresses: int = 0) -> CustomerDraft:
+    shipping = [ShippingAddressInput(name=f"Address {n}") for n in range(addresses)]
+    sent = CustomerInput(email=email, shipping_addresses=shipping)
+    return build_new_customer(sent, store=STORE, now=NOW)
+
+
+@pytest.fixture
+async def storage(postgres_database: str) -> AsyncIterator[PostgresStorage]:
+    opened = PostgresStorage(postgres_database)
+    await opened.open()
+    await opened.create_store(STORE, now=NOW)
+    yield opened
+    await opened.close()
+
+
+async def test_creates_waiting_together_share_a_batch(storage: PostgresStorage) -> None:
+    emails = [f"c{n}@example.net" for n in range(40)]
+    ids = await asyncio.gather(
+        *(storage.create_customer(1003, new_customer(e, addresses=1), now=NOW) for e in emails)
+    )
+    assert sorted(ids) == list(range(1, 41))
+    assert storage.creates.batches < storage.creates.creates  # some shared a statement
+    page = await storage.get_store(1003)
+    assert page is not None
+    assert page.customers == 40
+    # Every sub-record got an id of its own.
+    customers = [await storage.get_customer(1003, i) for i in ids]
+    address_ids = [c.shipping_addresses[0].id for c in customers if c is not None]
+    assert len(set(address_ids)) == 40
+
+
+async def test_one_email_created_at_once_many_times_is_kept_once(
+    storage: PostgresStorage,
+) -> None:
+    results = await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"Same{n % 2}@Example.net"), now=NOW)
+            for n in range(20)
+        ),
+        return_exceptions=True,
+    )
+    kept = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, EmailTaken)]
+    assert len(kept) == 2  # one per email, whatever the case
+    assert len(refused) == 18
+    assert results[0] in kept  # the first of each email wins, as in sequence
+    assert results[1] in kept
+    summary = await storage.get_store(1003)
+    assert summary is not None
+    assert summary.customers == 2
+
+
+async def test_two_storages_creating_at_once_never_share_an_id(
+    storage: PostgresStorage, postgres_database: str
+) -> None:
+    other = PostgresStorage(postgres_database)
+    await other.open()
+    try:
+        made = await asyncio.gather(
+            *(
+                (storage if n % 2 else other).create_customer(
+                    1003, new_customer(f"p{n}@example.net"), now=NOW
+                )
+                for n in range(60)
+            )
+        )
+    finally:
+        await other.close()
+    assert len(set(made)) == 60
+    summary = await storage.get_store(1003)
+    assert summary is not None
+    assert summary.customers == 60
+
+
+async def test_a_failed_create_gives_its_id_back_only_when_nobody_took_later_ones(
+    storage: PostgresStorage, postgres_database: str
+) -> None:
+    assert await storage.create_customer(1003, new_customer("a@example.net"), now=NOW) == 1
+    with pytest.raises(EmailTaken):
+        await storage.create_customer(1003, new_customer("a@example.net"), now=NOW)
+    assert await storage.create_customer(1003, new_customer("b@example.net"), now=NOW) == 2
+    # Another process reserves between a failed create's reservation and its give-back: the
+    # failed id stays unused (a gap), never handed out twice.
+    other = PostgresStorage(postgres_database)
+    await other.open()
+    try:
+        failing = asyncio.ensure_future(
+            storage.create_customer(1003, new_customer("a@example.net"), now=NOW)
+        )
+        made = await other.create_customer(1003, new_customer("c@example.net"), now=NOW)
+        with pytest.raises(EmailTaken):
+            await failing
+        after = await storage.create_customer(1003, new_customer("d@example.net"), now=NOW)
+    finally:
+        await other.close()
+    assert made > 2
+    assert after > made
+
+
+async def test_a_create_in_a_missing_store_is_refused(storage: PostgresStorage) -> None:
+    with pytest.raises(StoreNotFound):
+        await storage.create_customer(4004, new_customer("a@example.net"), now=NOW)
+
+
+async def test_batched_creates_queue_their_webhooks_in_their_transaction(
+    storage: PostgresStorage,
+) -> None:
+    token = NewToken(
+        token_hash=hash_token("secret_hooked"),
+        kind="secret",
+        scopes=("read_customers",),
+        hint="hook",
+        webhook=TokenWebhook(url="http://127.0.0.1:9/hook", client_secret="s" * 16),
+    )
+    await storage.create_token(1003, token, now=NOW)
+    ids = await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"w{n}@example.net"), now=NOW)
+            for n in range(5)
+        )
+    )
+    with pytest.raises(EmailTaken):
+        await storage.create_customer(1003, new_customer("w0@example.net"), now=NOW)
+    with psycopg.connect(storage.url) as connection:
+        rows = connection.execute(
+            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
+            "ORDER BY entity_id"
+        ).fetchall()
+    assert [row[0] for row in rows] == sorted(ids)  # one each, none for the refused one
+
+
+async def test_access_answers_are_not_kept_while_nobody_listens(
+    storage: PostgresStorage,
+) -> None:
+    engine = storage.engine
+
+    async def stamp_is(expected_none: bool) -> bool:
+        for _ in range(500):
+            if (engine.change_stamp() is None) == expected_none:
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+    assert await stamp_is(False)
+    with psycopg.connect(storage.url, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'ecwid-customers listener' AND datname = current_database()"
+        )
+    assert await stamp_is(True)  # the listener is gone: every access check asks again
+    assert await stamp_is(False)  # and back, after at most a second
