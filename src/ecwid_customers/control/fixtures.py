@@ -34,7 +34,7 @@ from ecwid_customers.domain.models import (
     ExtraFieldDefinition,
     Store,
 )
-from ecwid_customers.domain.orders import NO_ORDERS, OrderHistory, order_history
+from ecwid_customers.domain.orders import OrderHistory, no_orders, order_history
 from ecwid_customers.domain.passwords import hash_password
 from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
 
@@ -70,7 +70,7 @@ class Fixture(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_field
 
 _encode = msgspec.json.Encoder().encode
 # What a fixture entry without ``stats`` is read with (its real stats are checked apart).
-_NO_ORDERS_JSON = msgspec.to_builtins(NO_ORDERS)
+_NO_ORDERS_JSON = msgspec.to_builtins(no_orders())
 
 
 def to_json(dump: StoreDump) -> bytes:

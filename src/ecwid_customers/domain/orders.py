@@ -23,7 +23,10 @@ MAX_MONEY = 10**12
 # A customer's purchased products, bounded like other lists a request may carry.
 MAX_PURCHASED_PRODUCTS = 10_000
 
-NO_ORDERS = Stats(number_of_orders=0, sales_value=0, average_order_value=0)
+
+def no_orders() -> Stats:
+    """The stats of a customer without orders (a new object: customers' stats are mutable)."""
+    return Stats(number_of_orders=0, sales_value=0, average_order_value=0)
 
 
 class StatsInput(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
@@ -40,7 +43,7 @@ class StatsInput(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fi
 class OrderHistory(msgspec.Struct, frozen=True, kw_only=True):
     """A customer's stand-in order history: its ``stats`` and the products it bought."""
 
-    stats: Stats = NO_ORDERS
+    stats: Stats
     purchased_product_ids: tuple[int, ...] = ()
 
 
@@ -54,7 +57,7 @@ class OrderHistoryInput(msgspec.Struct, rename="camel", kw_only=True, forbid_unk
 def money(value: float) -> int | float:
     """A money amount as Ecwid writes it: whole amounts without a fraction (``0``, not
     ``0.0``), others to the cent."""
-    rounded = round(value, 2)
+    rounded = round(float(value), 2)
     return int(rounded) if rounded.is_integer() else rounded
 
 
@@ -93,7 +96,7 @@ def checked_stats(sent: StatsInput) -> Stats:
                 "a customer with no orders (stats.numberOfOrders 0) has salesValue 0, "
                 "averageOrderValue 0 and no order dates"
             )
-        return NO_ORDERS
+        return no_orders()
     if sent.average_order_value is None:
         average = money(sales / count)
     else:

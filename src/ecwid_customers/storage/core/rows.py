@@ -23,7 +23,7 @@ from ecwid_customers.domain.models import (
     Stats,
     Store,
 )
-from ecwid_customers.domain.orders import NO_ORDERS, money
+from ecwid_customers.domain.orders import money, no_orders
 from ecwid_customers.domain.webhooks import secret_hint
 from ecwid_customers.storage.base import DumpedCustomer, TokenInfo
 from ecwid_customers.storage.core.session import Row
@@ -92,7 +92,7 @@ def customer_from_row(row: Row) -> Customer:
 
 def _stats(count: int, sales: float, average: float, first: int | None, last: int | None) -> Stats:
     if not count:
-        return NO_ORDERS
+        return no_orders()
     return Stats(
         number_of_orders=count,
         sales_value=money(sales),
@@ -195,7 +195,7 @@ def dumped_values(dumped: DumpedCustomer) -> CustomerValues:
     customer = dumped.customer
     keys = draft(customer)
     # The group name, the dates and the stats live in columns and are filled in on every read.
-    document = msgspec.structs.replace(customer, customer_group_name=None, stats=NO_ORDERS)
+    document = msgspec.structs.replace(customer, customer_group_name=None, stats=no_orders())
     return CustomerValues(
         id=customer.id,
         email_key=keys.email_key,
