@@ -72,12 +72,19 @@ _STATS = {
     "sqlite": "json_extract(doc, '$.stats')",
     "postgresql": "doc->>'stats'",
 }
-_COUNT = {
-    "sqlite": "coalesce(json_extract(doc, '$.stats.numberOfOrders'), 0)",
-    "postgresql": "coalesce((doc->'stats'->>'numberOfOrders')::numeric, 0)",
+# Whether a document's stats are other than "no orders".
+_SOME_STATS = {
+    "sqlite": (
+        "(coalesce(json_extract(doc, '$.stats.numberOfOrders'), 0) <> 0 "
+        "OR coalesce(json_extract(doc, '$.stats.salesValue'), 0) <> 0)"
+    ),
+    "postgresql": (
+        "(coalesce((doc->'stats'->>'numberOfOrders')::numeric, 0) <> 0 "
+        "OR coalesce((doc->'stats'->>'salesValue')::numeric, 0) <> 0)"
+    ),
 }
 _WITH_ORDERS = (
-    "SELECT store_id, id, {stats} FROM customers WHERE {count} <> 0 "
+    "SELECT store_id, id, {stats} FROM customers WHERE {some} "
     "AND (store_id > :store OR (store_id = :store AND id > :id)) ORDER BY store_id, id LIMIT 5000"
 )
 _SET = sa.text(
@@ -89,7 +96,7 @@ _SET = sa.text(
 
 def _copy_stats(dialect: str) -> None:
     bind = op.get_bind()
-    chunk = sa.text(_WITH_ORDERS.format(stats=_STATS[dialect], count=_COUNT[dialect]))
+    chunk = sa.text(_WITH_ORDERS.format(stats=_STATS[dialect], some=_SOME_STATS[dialect]))
     left = 0
     after = (-1, -1)
     while rows := bind.execute(chunk, {"store": after[0], "id": after[1]}).fetchall():
