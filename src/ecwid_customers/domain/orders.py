@@ -131,9 +131,12 @@ def order_history(stats: Any, purchased_product_ids: Any) -> OrderHistory:
     """A history from JSON values as a fixture entry holds them (either may be missing)."""
     try:
         sent = msgspec.convert(stats if stats is not None else {}, StatsInput)
+    except msgspec.ValidationError as error:
+        raise ValueError(f"stats: {error}") from None
+    try:
         ids = msgspec.convert(purchased_product_ids, list[int] | None)
     except msgspec.ValidationError as error:
-        raise ValueError(str(error)) from None
+        raise ValueError(f"purchasedProductIds: {error}") from None
     checked = checked_stats(sent)
     return OrderHistory(stats=checked, purchased_product_ids=checked_products(ids, checked))
 
