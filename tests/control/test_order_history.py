@@ -184,15 +184,20 @@ async def test_fixture_customers_without_stats_have_no_orders(kit: Kit) -> None:
     assert "purchasedProductIds" not in (await kit.export(1)).decode()
 
 
+# In a fixture the history sits beside the customer's other keys: a key unknown there is
+# another customer field, so that case is the control plane's alone.
+FIXTURE_BAD_HISTORIES = [
+    (what, body) for what, body in BAD_HISTORIES if isinstance(body, dict) and "orders" not in body
+]
+
+
 @pytest.mark.parametrize(
-    ("what", "body"), BAD_HISTORIES[:-1], ids=[w for w, _ in BAD_HISTORIES[:-1]]
+    ("what", "body"), FIXTURE_BAD_HISTORIES, ids=[w for w, _ in FIXTURE_BAD_HISTORIES]
 )
 @pytest.mark.parametrize("written", ["exported", "by hand"])
 async def test_fixture_with_a_bad_history_is_400_naming_it_and_changes_nothing(
     kit: Kit, what: str, body: dict[str, Any], written: str
 ) -> None:
-    if "orders" in body:
-        pytest.skip("an unknown key beside the history is another customer field")
     store = await kit.new_store(id=1)
     await kit.add_customer(store, "ann@example.net")
     export = await kit.export(1)
