@@ -206,7 +206,10 @@ def _fixture(customers: list[dict[str, object]], store_id: int = 1) -> str:
 def test_store_export_import_round_trip(url: str, tmp_path: Path) -> None:
     hand_written = tmp_path / "hand.json"
     hand_written.write_text(
-        _fixture([{"email": "ann@example.net", "billingPerson": {"name": "Ann Smith"}},
+        _fixture([{"email": "ann@example.net", "billingPerson": {"name": "Ann Smith"},
+                   "stats": {"numberOfOrders": 2, "salesValue": 25,
+                             "lastOrderDate": "2024-03-10 09:00:00 +0000"},
+                   "purchasedProductIds": [9, 4]},
                   {"email": "bob@example.net"}])
     )  # fmt: skip
     result = run("store", "import", "--database", url, "--id", "12", str(hand_written))
@@ -218,6 +221,15 @@ def test_store_export_import_round_trip(url: str, tmp_path: Path) -> None:
     exported = json.loads(first.read_text())
     assert [c["id"] for c in exported["customers"]] == [1, 2]
     assert exported["customers"][0]["billingPerson"]["firstName"] == "Ann"
+    # The order-history stand-in comes back out, averageOrderValue derived.
+    assert exported["customers"][0]["stats"] == {
+        "numberOfOrders": 2,
+        "salesValue": 25,
+        "averageOrderValue": 12.5,
+        "lastOrderDate": "2024-03-10 09:00:00 +0000",
+    }
+    assert exported["customers"][0]["purchasedProductIds"] == [4, 9]
+    assert "purchasedProductIds" not in exported["customers"][1]
     assert exported["nextIds"]["customer"] == 3
 
     # Into another database and back out: the same bytes, so fixtures diff cleanly.

@@ -37,6 +37,12 @@ def test_the_pytest_example_passes_in_parallel(pytester: pytest.Pytester) -> Non
     result.assert_outcomes(passed=4)
 
 
+def test_the_order_history_example_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_orders=example("orders"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
 def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Testing an Ecwid app") :]

@@ -146,6 +146,30 @@ class EcwidStore:
         exported: dict[str, Any] = self.control.call("GET", f"/stores/{self.id}/export")
         return exported
 
+    def set_order_history(
+        self,
+        customer_id: int,
+        stats: dict[str, Any] | None = None,
+        purchased_product_ids: list[int] | None = None,
+    ) -> dict[str, Any]:
+        """Give a customer the orders search filters and sorts see (the order-history
+        stand-in): Ecwid's ``stats`` (``numberOfOrders``, ``salesValue``, optionally
+        ``averageOrderValue``, ``firstOrderDate``, ``lastOrderDate``) and the products bought.
+        Replaces what the customer had; returns what it has now."""
+        body: dict[str, Any] = {}
+        if stats is not None:
+            body["stats"] = stats
+        if purchased_product_ids is not None:
+            body["purchasedProductIds"] = purchased_product_ids
+        path = f"/stores/{self.id}/customers/{customer_id}/order-history"
+        history: dict[str, Any] = self.control.call("PUT", path, body)
+        return history
+
+    def order_history(self, customer_id: int) -> dict[str, Any]:
+        path = f"/stores/{self.id}/customers/{customer_id}/order-history"
+        history: dict[str, Any] = self.control.call("GET", path)
+        return history
+
     # -- webhooks ----------------------------------------------------------------------------
 
     def deliveries(self) -> list[dict[str, Any]]:

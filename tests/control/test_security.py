@@ -47,6 +47,8 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", f"/stores/{STORE}/webhooks/fire", {"eventType": "customer.updated", "entityId": 1}),
     ("POST", f"/stores/{STORE}/webhooks/1/redeliver", None),
     ("POST", f"/stores/{STORE}/customers/1/personal-data-request", {"kind": "export"}),
+    ("GET", f"/stores/{STORE}/customers/1/order-history", None),
+    ("PUT", f"/stores/{STORE}/customers/1/order-history", {"stats": {"numberOfOrders": 1}}),
     ("GET", "/faults", None),
     ("POST", "/faults", {"error": "INTERNAL_ERROR"}),
     ("DELETE", "/faults", None),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ecwid_customers.domain.orders import OrderHistory, StatsInput, checked_stats
 from ecwid_customers.scopes import CREATE_CUSTOMERS, READ_CUSTOMERS
 from tests.support import Api, assert_error, make_store, make_token
 
@@ -193,6 +194,11 @@ class Seeded:
     email: str
     registered: int
     updated: int
+    # The order-history stand-in: first and last order dates are None without orders.
+    orders: int = 0
+    sales: float = 0
+    first_order: int | None = None
+    last_order: int | None = None
 
 
 _FIRST = ("alice", "Bob", "carol", "Dave", "eve", "Zoe", "mallory", "Oscar", "peggy", "trent")
@@ -221,6 +227,21 @@ async def _seed_for_sorting(api: Api, count: int) -> list[Seeded]:
         api.clock.advance(rng.choice((0, 2)))
         await update_ok(api, customer.id, {"privateAdminNotes": "edited"})
         customer.updated = api.clock.now()
+    # Two in three get orders: few distinct counts, sums and dates, so they tie as well.
+    for customer in rng.sample(seeded, count * 2 // 3):
+        customer.orders = rng.randint(1, 4)
+        customer.sales = rng.choice((10, 10, 12.5, 99.99)) * customer.orders
+        customer.first_order = T0 + 86_400 * rng.randint(0, 5)
+        customer.last_order = customer.first_order + 86_400 * rng.randint(0, 3)
+        sent = StatsInput(
+            number_of_orders=customer.orders,
+            sales_value=customer.sales,
+            first_order_date=customer.first_order,
+            last_order_date=customer.last_order,
+        )
+        history = OrderHistory(stats=checked_stats(sent))
+        assert await api.storage.set_order_history(api.store_id, customer.id, history)
+        customer.sales = history.stats.sales_value  # to the cent, as stored
     return seeded
 
 
@@ -231,12 +252,13 @@ def _expected(seeded: list[Seeded], sort_by: str) -> list[int]:
         "EMAIL": lambda c: c.email.lower(),
         "REGISTERED_DATE": lambda c: c.registered,
         "UPDATED_DATE": lambda c: c.updated,
+        "ORDER_COUNT": lambda c: c.orders,
+        "SALES_VALUE": lambda c: c.sales,
+        # No order dates sort as the earliest.
+        "FIRST_ORDER_DATE": lambda c: -1 if c.first_order is None else c.first_order,
+        "LAST_ORDER_DATE": lambda c: -1 if c.last_order is None else c.last_order,
     }
-
-    def no_orders(customer: Seeded) -> int:
-        return 0  # with no orders every customer ties
-
-    key = keys.get(field, no_orders)
+    key = keys[field]
     # Ties go by id, in the direction of the sort.
     return [c.id for c in sorted(seeded, key=lambda c: (key(c), c.id), reverse=direction == "DESC")]
 
@@ -254,6 +276,8 @@ async def test_every_sort_order_pages_through_every_customer_once_in_order(api: 
         "created": ({"createdFrom": str(middle)}, lambda c: c.registered >= middle),
         "updated": ({"updatedTo": str(middle)}, lambda c: c.updated <= middle),
         "group": ({"customerGroupIds": "0"}, lambda c: True),
+        "orders": ({"minOrderCount": "2"}, lambda c: c.orders >= 2),
+        "sales": ({"maxSalesValue": "40"}, lambda c: c.sales <= 40),
     }
     wrong: dict[str, str] = {}
     for sort_by in SORT_VALUES:

@@ -157,3 +157,82 @@ async def test_0007_folds_keys_and_never_merges_customers(database_at_0006: str)
         assert [found.id for found in page.items] == [2]
     finally:
         await storage.close()
+
+
+# Stats as documents held them before 0008 (a fixture's, kept verbatim): good, none, and a
+# history no orders add up to (sales without orders).
+OLD_STATS = {
+    1: {"numberOfOrders": 3, "salesValue": 30.5, "averageOrderValue": 10.17,
+        "firstOrderDate": "2024-01-10 09:00:00 +0000",
+        "lastOrderDate": "2024-03-10 09:00:00 +0000"},
+    2: {"numberOfOrders": 0, "salesValue": 0, "averageOrderValue": 0},
+    3: {"numberOfOrders": 0, "salesValue": 12, "averageOrderValue": 0},
+    4: {"numberOfOrders": 1, "salesValue": 5, "averageOrderValue": 5},
+}  # fmt: skip
+
+
+@pytest.fixture
+def database_at_0007(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Customers whose documents carry the stats of :data:`OLD_STATS`."""
+    base: dict[str, object] = msgspec.json.decode(_old_customer_doc())
+    docs = {
+        id_: msgspec.json.encode(
+            {**base, "id": id_, "email": f"c{id_}@example.net", "stats": stats}
+        ).decode()
+        for id_, stats in OLD_STATS.items()
+    }
+    store = (
+        "INSERT INTO stores (id, languages, created_at, customer_count, next_customer_id) "
+        f"VALUES (1003, 'en', 1, {len(docs)}, {len(docs) + 1})"
+    )
+    insert = (
+        "INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at, "
+        "updated_at, doc) VALUES (1003, {id}, 'c{id}@example.net', 'ann lee', 0, 1, 1, {mark})"
+    )
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        migrate.upgrade(url, "0007")
+        with sqlite3.connect(tmp_path / "old.db") as connection:
+            connection.execute(store)
+            for id_, doc in docs.items():
+                connection.execute(insert.format(id=id_, mark="?"), (doc,))
+        yield url
+        return
+    server = request.getfixturevalue("postgres_server")
+    worker = request.getfixturevalue("worker_id")
+    with postgres.database(server, f"ecwid_migration_{worker}") as url:
+        migrate.upgrade(url, "0007")
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(store)
+            for id_, doc in docs.items():
+                connection.execute(insert.format(id=id_, mark="%s::jsonb"), (doc,))
+        yield url
+
+
+async def test_0008_moves_document_stats_to_the_searchable_columns(
+    database_at_0007: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="ecwid_customers.storage"):
+        migrate.upgrade(database_at_0007)
+    assert "migration 0008: 1 customer(s) had stats no orders add up to" in caplog.text
+    storage = open_storage(database_at_0007)
+    await storage.open()
+    try:
+        first = await storage.get_customer(1003, 1)
+        assert first is not None
+        assert msgspec.to_builtins(first.stats) == OLD_STATS[1]
+        refused = await storage.get_customer(1003, 3)
+        assert refused is not None
+        assert refused.stats.sales_value == 0  # shown as no orders, as search sees it
+        page = await storage.search_customers(
+            1003, CustomerQuery(min_order_count=1, sort_by="ORDER_COUNT_DESC")
+        )
+        assert [found.id for found in page.items] == [1, 4]
+        page = await storage.search_customers(1003, CustomerQuery(min_sales_value=6))
+        assert [found.id for found in page.items] == [1]
+        # The purchases table came along, empty, and takes new rows.
+        history = await storage.get_order_history(1003, 1)
+        assert history is not None
+        assert history.purchased_product_ids == ()
+    finally:
+        await storage.close()

@@ -54,6 +54,12 @@ INDEXED_QUERIES = {
     "group": (CustomerQuery(group_ids=(1, 2)), "customers_by_group (store_id=? AND group_id=?)"),
     "created": (CustomerQuery(created_from=1, created_to=9), "customers_by_registered"),
     "updated": (CustomerQuery(updated_from=1), "customers_by_updated"),
+    "min orders": (CustomerQuery(min_order_count=2), "customers_by_order_count"),
+    "min sales": (CustomerQuery(min_sales_value=10.5), "customers_by_sales_value"),
+    "purchased": (
+        CustomerQuery(purchased_product_ids=(7, 8)),
+        "autoindex_customer_purchases_1 (store_id=? AND product_id=?)",  # its primary key
+    ),
 }
 
 
@@ -74,6 +80,12 @@ def test_filters_use_their_own_index(
         ("EMAIL_DESC", "customers_by_email"),
         ("REGISTERED_DATE_DESC", "customers_by_registered"),
         ("UPDATED_DATE_ASC", "customers_by_updated"),
+        ("ORDER_COUNT_DESC", "customers_by_order_count"),
+        ("SALES_VALUE_ASC", "customers_by_sales_value"),
+        ("FIRST_ORDER_DATE_ASC", "customers_by_first_order"),
+        ("FIRST_ORDER_DATE_DESC", "customers_by_first_order"),
+        ("LAST_ORDER_DATE_DESC", "customers_by_last_order"),
+        ("LAST_ORDER_DATE_ASC", "customers_by_last_order"),
     ],
 )
 def test_unfiltered_pages_read_in_index_order_without_sorting(

@@ -4,6 +4,8 @@ An export is diffable: keys in a fixed order, customers by id, two-space indenta
 fixture kept in a repository changes by the lines that changed. Tokens are never exported
 (only their hashes exist). A customer entry without an ``id`` is read as a create-customer
 body, so fixtures can also be written by hand: it gets ids and derived fields as a POST would.
+Either kind of entry may carry the order-history stand-in (``domain/orders.py``): ``stats``
+and the fixture-only ``purchasedProductIds``; without them a customer has no orders.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ecwid_customers.domain.models import (
     ExtraFieldDefinition,
     Store,
 )
+from ecwid_customers.domain.orders import OrderHistory, no_orders, order_history
 from ecwid_customers.domain.passwords import hash_password
 from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
 
@@ -48,9 +51,11 @@ class FixtureStore(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_
 
 
 class FixtureCustomer(Customer, kw_only=True):
-    """A customer as the API shows it, plus the hash of its password (never the password)."""
+    """A customer as the API shows it, plus the hash of its password (never the password) and
+    the products its (stand-in) orders hold."""
 
     password_hash: str | None = None
+    purchased_product_ids: list[int] | None = None
 
 
 class Fixture(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
@@ -64,6 +69,8 @@ class Fixture(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_field
 
 
 _encode = msgspec.json.Encoder().encode
+# What a fixture entry without ``stats`` is read with (its real stats are checked apart).
+_NO_ORDERS_JSON = msgspec.to_builtins(no_orders())
 
 
 def to_json(dump: StoreDump) -> bytes:
@@ -83,7 +90,9 @@ def to_json(dump: StoreDump) -> bytes:
         "extraFields": dump.extra_fields,
         "customers": [
             FixtureCustomer(
-                **msgspec.structs.asdict(entry.customer), password_hash=entry.password_hash
+                **msgspec.structs.asdict(entry.customer),
+                password_hash=entry.password_hash,
+                purchased_product_ids=list(entry.purchased_product_ids) or None,
             )
             for entry in dump.customers
         ],
@@ -148,12 +157,16 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
     known_groups = {GENERAL_GROUP_ID} | {group.id for group in fixture.customer_groups}
     definitions = {field.key: field for field in fixture.extra_fields}
     kept: list[DumpedCustomer] = []
-    new: list[tuple[int, CustomerInput]] = []
-    for index, entry in enumerate(fixture.customers):
+    new: list[tuple[int, CustomerInput, OrderHistory]] = []
+    for index, sent in enumerate(fixture.customers):
         where = f"customers[{index}]"
         try:
+            # The stand-in's history is checked on its own: the rest is a customer as the API
+            # shows it (an entry with an id) or as a POST takes it (one without).
+            entry = {k: v for k, v in sent.items() if k not in ("stats", "purchasedProductIds")}
+            history = order_history(sent.get("stats"), sent.get("purchasedProductIds"))
             if "id" in entry:
-                customer = msgspec.convert(entry, FixtureCustomer)
+                customer = msgspec.convert({**entry, "stats": _NO_ORDERS_JSON}, FixtureCustomer)
                 if customer.customer_group_id not in known_groups:
                     raise _bad(where, f"unknown customerGroupId {customer.customer_group_id}")
                 _time(where, customer.registered), _time(where, customer.updated)
@@ -163,12 +176,19 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
                     **{
                         name: value
                         for name, value in msgspec.structs.asdict(customer).items()
-                        if name != "password_hash"
+                        if name not in ("password_hash", "purchased_product_ids")
                     }
                 )
-                kept.append(DumpedCustomer(customer=plain, password_hash=customer.password_hash))
+                plain.stats = history.stats
+                kept.append(
+                    DumpedCustomer(
+                        customer=plain,
+                        password_hash=customer.password_hash,
+                        purchased_product_ids=history.purchased_product_ids,
+                    )
+                )
             else:
-                new.append((index, msgspec.convert(entry, CustomerInput)))
+                new.append((index, msgspec.convert(entry, CustomerInput), history))
         except errors.EcwidError as error:
             if error.code.startswith("CONTROL_"):
                 raise
@@ -231,7 +251,7 @@ def _checked(dump: StoreDump) -> StoreDump:
 
 def _with_new_customers(
     dump: StoreDump,
-    new: list[tuple[int, CustomerInput]],
+    new: list[tuple[int, CustomerInput, OrderHistory]],
     known_groups: set[int],
     definitions: dict[str, ExtraFieldDefinition],
     now: int,
@@ -242,7 +262,7 @@ def _with_new_customers(
     ids = dump.counters()
     customer_id, contact_id, address_id = ids.customer, ids.contact, ids.address
     added = list(dump.customers)
-    for index, sent in new:
+    for index, sent, history in new:
         where = f"customers[{index}]"
         try:
             draft = build_new_customer(sent, store=dump.store, now=now, definitions=definitions)
@@ -258,6 +278,7 @@ def _with_new_customers(
             first_address_id=address_id,
         )
         numbered.registered = numbered.updated = format_ecwid_time(now)
+        numbered.stats = history.stats
         customer_id, contact_id, address_id = (
             customer_id + 1,
             contact_id + contacts,
@@ -267,7 +288,9 @@ def _with_new_customers(
         password = password_to_keep(sent, dump.store)
         added.append(
             DumpedCustomer(
-                customer=numbered, password_hash=hash_password(password) if password else None
+                customer=numbered,
+                password_hash=hash_password(password) if password else None,
+                purchased_product_ids=history.purchased_product_ids,
             )
         )
     return msgspec.structs.replace(

@@ -65,8 +65,13 @@ class CustomerQuery(msgspec.Struct, frozen=True, kw_only=True):
     accept_marketing: bool | None = None
     lang: str | None = None
     group_ids: tuple[int, ...] | None = None
-    # Filters over orders: no customer has orders here, so each one is settled up front.
-    no_order_history_matches: bool = True
+    # Filters over the order-history stand-in (domain/orders.py); bounds are inclusive.
+    min_order_count: int | None = None
+    max_order_count: int | None = None
+    min_sales_value: float | None = None
+    max_sales_value: float | None = None
+    # Customers who bought any one of these products.
+    purchased_product_ids: tuple[int, ...] | None = None
     b2b_b2c: str | None = None
     tax_exempt: bool | None = None
     fiscal_code: str | None = None
@@ -109,6 +114,17 @@ class CustomerQuery(msgspec.Struct, frozen=True, kw_only=True):
             ("companyName", self.company_name),
         )
         return [(key, value) for key, value in pairs if value is not None]
+
+    @property
+    def order_bounds(self) -> list[tuple[str, str, float]]:
+        """``(column, operator, bound)`` of the order count and sales value bounds (Q33)."""
+        bounds = (
+            ("order_count", ">=", self.min_order_count),
+            ("order_count", "<=", self.max_order_count),
+            ("sales_value", ">=", self.min_sales_value),
+            ("sales_value", "<=", self.max_sales_value),
+        )
+        return [(column, op, bound) for column, op, bound in bounds if bound is not None]
 
     @property
     def filters_anything(self) -> bool:
@@ -263,7 +279,12 @@ def parse_customer_query(param: Param) -> CustomerQuery:
         accept_marketing=parse_bool("acceptMarketing", param("acceptMarketing")),
         lang=_raw(param, "lang"),
         group_ids=groups,
-        no_order_history_matches=_order_filters_admit_no_orders(param),
+        min_order_count=parse_int("minOrderCount", param("minOrderCount")),
+        max_order_count=parse_int("maxOrderCount", param("maxOrderCount")),
+        min_sales_value=parse_number("minSalesValue", param("minSalesValue")),
+        max_sales_value=parse_number("maxSalesValue", param("maxSalesValue")),
+        purchased_product_ids=parse_id_list("purchasedProductIds", param("purchasedProductIds"))
+        or None,
         b2b_b2c=b2b_b2c,
         tax_exempt=parse_bool("taxExempt", param("taxExempt")),
         fiscal_code=_raw(param, "fiscalCode"),
@@ -275,23 +296,4 @@ def parse_customer_query(param: Param) -> CustomerQuery:
         updated_to=parse_time("updatedTo", param("updatedTo")),
         sort_by=sort_by,  # type: ignore[arg-type]  # checked against SORT_VALUES above
         page=parse_page(param),
-    )
-
-
-def _order_filters_admit_no_orders(param: Param) -> bool:
-    """Whether a customer with no orders (0 orders, 0 sales) passes the order filters.
-
-    Bounds are inclusive (Q33); any ``purchasedProductIds`` needs an order, so nobody passes.
-    """
-    min_orders = parse_int("minOrderCount", param("minOrderCount"))
-    max_orders = parse_int("maxOrderCount", param("maxOrderCount"))
-    min_sales = parse_number("minSalesValue", param("minSalesValue"))
-    max_sales = parse_number("maxSalesValue", param("maxSalesValue"))
-    products = parse_id_list("purchasedProductIds", param("purchasedProductIds"))
-    return (
-        (min_orders is None or min_orders <= 0)
-        and (max_orders is None or max_orders >= 0)
-        and (min_sales is None or min_sales <= 0)
-        and (max_sales is None or max_sales >= 0)
-        and not products
     )

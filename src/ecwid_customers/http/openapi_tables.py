@@ -333,6 +333,11 @@ def _text(description: str) -> dict[str, Any]:
     return {"type": "string", "description": description}
 
 
+_ORDERS_TEXT = (
+    "{}. This server has no orders: order filters and sorts follow the stats and purchased "
+    "products a fixture or `PUT /_control/stores/{{storeId}}/customers/{{customerId}}/"
+    "order-history` gave the customer (no orders until then)."
+)
 QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "keyword": _text("Words to find in the name, email and other text fields."),
     "name": _text("Part of the name."),
@@ -350,11 +355,23 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "customerGroupId": _ID_LIST
     | {"description": "The name older docs use; ignored when customerGroupIds is given."},
     "customerGroup": _INT | {"description": "A single customer group id."},
-    "minOrderCount": _INT,
-    "maxOrderCount": _INT,
-    "minSalesValue": {"type": "number"},
-    "maxSalesValue": {"type": "number"},
-    "purchasedProductIds": _ID_LIST,
+    # The order-history stand-in: fixtures and the control plane set what these filter on.
+    "minOrderCount": _INT | {"description": _ORDERS_TEXT.format("At least this many orders")},
+    "maxOrderCount": _INT | {"description": _ORDERS_TEXT.format("At most this many orders")},
+    "minSalesValue": {
+        "type": "number",
+        "description": _ORDERS_TEXT.format("Spent at least this much"),
+    },
+    "maxSalesValue": {
+        "type": "number",
+        "description": _ORDERS_TEXT.format("Spent at most this much"),
+    },
+    "purchasedProductIds": _ID_LIST
+    | {
+        "description": _ORDERS_TEXT.format(
+            "Bought at least one of these products (comma-separated ids)"
+        )
+    },
     "b2b_b2c": {"enum": ["b2b", "b2c"]},
     "taxExempt": _BOOL,
     "fiscalCode": _text("Exact fiscal code."),
@@ -366,7 +383,15 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "updatedTo": _TIME,
     "from_date": _TIME,
     "to_date": _TIME,
-    "sortBy": {"enum": list(SORT_VALUES), "default": SORT_VALUES[0]},
+    "sortBy": {
+        "enum": list(SORT_VALUES),
+        "default": SORT_VALUES[0],
+        "description": (
+            "Ties go by id, in the same direction. The order sorts follow the order-history "
+            "stand-in (see minOrderCount); customers without orders have no order dates and "
+            "sort as the earliest ones."
+        ),
+    },
     "offset": _INT | {"minimum": 0, "default": 0},
     "limit": _INT
     | {"default": MAX_LIMIT, "description": f"At most {MAX_LIMIT}; 0 or less means {MAX_LIMIT}."},

@@ -27,6 +27,7 @@ from ecwid_customers.domain.models import (
     Store,
     TokenGrant,
 )
+from ecwid_customers.domain.orders import OrderHistory
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.domain.tokens import TokenKind
 from ecwid_customers.storage.outbox import TokenWebhook, WebhookStorage
@@ -107,6 +108,8 @@ class NextIds(msgspec.Struct, frozen=True, kw_only=True):
 class DumpedCustomer(msgspec.Struct, frozen=True, kw_only=True):
     customer: Customer  # as read: group name filled in, dates formatted
     password_hash: str | None = None
+    # The order-history stand-in's purchases (the stats are the customer's own).
+    purchased_product_ids: tuple[int, ...] = ()
 
 
 class StoreDump(msgspec.Struct, frozen=True, kw_only=True):
@@ -277,6 +280,18 @@ class AdminStorage(Protocol):
         """Make the store exactly ``dump``: created when missing, otherwise its settings
         replaced and its content swapped, in one transaction (tokens stay). Raises
         ``EmailTaken`` when two customers share an email."""
+        ...
+
+    async def set_order_history(
+        self, store_id: int, customer_id: int, history: OrderHistory
+    ) -> Customer | None:
+        """Replace the customer's stand-in order history (its ``stats`` and purchased
+        products; ``updated`` stays); the customer as it now reads, or ``None`` when there is
+        no such customer."""
+        ...
+
+    async def get_order_history(self, store_id: int, customer_id: int) -> OrderHistory | None:
+        """The customer's stand-in order history, or ``None`` when there is no such customer."""
         ...
 
     async def create_token(self, store_id: int, token: NewToken, *, now: int) -> TokenInfo:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecwid_customers.control.plane import ControlRoute
-from ecwid_customers.control.views import stores, tools, webhooks
+from ecwid_customers.control.views import orders, stores, tools, webhooks
 
 ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute("GET", "", stores.overview),
@@ -32,6 +32,12 @@ ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "stores/{storeId}/customers/{customerId}/personal-data-request",
         webhooks.personal_data_request,
+    ),
+    ControlRoute(
+        "GET", "stores/{storeId}/customers/{customerId}/order-history", orders.get_order_history
+    ),
+    ControlRoute(
+        "PUT", "stores/{storeId}/customers/{customerId}/order-history", orders.set_order_history
     ),
     ControlRoute("GET", "faults", tools.list_faults),
     ControlRoute("POST", "faults", tools.add_fault),

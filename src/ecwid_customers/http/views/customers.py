@@ -79,7 +79,9 @@ async def search_customers(request: Request) -> Response:
     query = parse_customer_query(request.query)
     page = await request.storage.search_customers(request.store_id, query)
     for customer in page.items:
-        customer.total_order_count = 0  # search items carry it, single reads do not (Q35)
+        # Search items carry it, single reads do not (Q35); it follows the order-history
+        # stand-in, as stats.numberOfOrders does.
+        customer.total_order_count = customer.stats.number_of_orders
     envelope = page_envelope(page.total, query.page, page.items)
     envelope["allCustomerCount"] = page.all_customers
     return render(envelope, request)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from ecwid_customers.domain.clock import format_ecwid_time
 from ecwid_customers.domain.create import draft, new_ids_needed
 from ecwid_customers.domain.models import GENERAL_GROUP_ID, Customer, CustomerDraft, DeletedCustomer
+from ecwid_customers.domain.orders import OrderHistory
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
 from ecwid_customers.storage.core import ids
@@ -33,8 +34,11 @@ from ecwid_customers.storage.core.rows import (
     CUSTOMER_INSERT,
     CUSTOMERS,
     GROUP_JOIN,
+    PURCHASE_INSERT,
+    STATS_COLUMNS,
     customer_from_row,
     encode,
+    stats_values,
 )
 from ecwid_customers.storage.core.search import search_sql
 from ecwid_customers.storage.core.session import Duplicate, Session
@@ -178,6 +182,53 @@ async def update(
     saved = await get(session, store_id, customer_id)
     assert saved is not None
     return saved
+
+
+_SET_STATS = "UPDATE customers SET " + ", ".join(
+    f"{column} = ?" for column in STATS_COLUMNS.split(", ")
+)
+
+
+async def set_order_history(
+    session: Session, store_id: int, customer_id: int, history: OrderHistory
+) -> Customer | None:
+    """Replace the customer's stand-in order history; ``None`` when there is no such customer.
+
+    Only columns change (the document does not hold them), and ``updated`` stays: in Ecwid an
+    order changes the stats, not the customer. The update locks the row, so concurrent calls
+    apply one after the other.
+    """
+    changed = await session.run(
+        f"{_SET_STATS} WHERE store_id = ? AND id = ?",
+        *stats_values(history.stats),
+        store_id,
+        customer_id,
+    )
+    if not changed:
+        return None
+    await session.run(
+        "DELETE FROM customer_purchases WHERE store_id = ? AND customer_id = ?",
+        store_id,
+        customer_id,
+    )
+    await session.run_many(
+        PURCHASE_INSERT,
+        [(store_id, customer_id, product_id) for product_id in history.purchased_product_ids],
+    )
+    return await get(session, store_id, customer_id)
+
+
+async def order_history(session: Session, store_id: int, customer_id: int) -> OrderHistory | None:
+    customer = await get(session, store_id, customer_id)
+    if customer is None:
+        return None
+    rows = await session.rows(
+        "SELECT product_id FROM customer_purchases WHERE store_id = ? AND customer_id = ? "
+        "ORDER BY product_id",
+        store_id,
+        customer_id,
+    )
+    return OrderHistory(stats=customer.stats, purchased_product_ids=tuple(r[0] for r in rows))
 
 
 async def delete(session: Session, store_id: int, customer_id: int, now: int) -> str | None:

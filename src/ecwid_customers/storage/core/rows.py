@@ -2,8 +2,8 @@
 
 A customer is one row: the columns that queries and constraints need, plus the customer object
 as JSON in ``doc``. Values the server changes on its own (the group when a group is deleted,
-``updated`` when one is renamed) live only in columns and are laid over the document when it is
-read, so such a change touches columns, not documents.
+``updated`` when one is renamed) and the order-history stand-in's ``stats`` live only in columns
+and are laid over the document when it is read, so such a change touches columns, not documents.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from ecwid_customers.domain.models import (
     Customer,
     CustomerGroup,
     ExtraFieldDefinition,
+    Stats,
     Store,
 )
+from ecwid_customers.domain.orders import money, no_orders
 from ecwid_customers.domain.webhooks import secret_hint
 from ecwid_customers.storage.base import DumpedCustomer, TokenInfo
 from ecwid_customers.storage.core.session import Row
@@ -31,7 +33,14 @@ _decode_customer = msgspec.json.Decoder(Customer).decode
 decode_field = msgspec.json.Decoder(ExtraFieldDefinition).decode
 
 # What a customer read selects: the document and the columns that complete it.
-CUSTOMER_COLUMNS = "c.doc, c.group_id, g.name, c.registered_at, c.updated_at"
+CUSTOMER_COLUMNS = (
+    "c.doc, c.group_id, g.name, c.registered_at, c.updated_at, "
+    "c.order_count, c.sales_value, c.average_order_value, c.first_order_at, c.last_order_at"
+)
+# The columns after CUSTOMER_COLUMNS in a read that selects more (an export).
+CUSTOMER_COLUMN_COUNT = 10
+# A customer's stats, as columns, in the order of :func:`stats_values`.
+STATS_COLUMNS = "order_count, sales_value, average_order_value, first_order_at, last_order_at"
 CUSTOMERS = "customers c"
 GROUP_JOIN = "LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = c.group_id"
 
@@ -39,6 +48,15 @@ GROUP_JOIN = "LEFT JOIN customer_groups g ON g.store_id = c.store_id AND g.id = 
 CUSTOMER_INSERT = (
     "INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at, "
     "updated_at, password_hash, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# A customer row with its stats (an import; a new customer has none).
+CUSTOMER_IMPORT = (
+    "INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at, "
+    f"updated_at, password_hash, doc, {STATS_COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+PURCHASE_INSERT = (
+    "INSERT INTO customer_purchases (store_id, customer_id, product_id) VALUES (?, ?, ?)"
 )
 
 # The settings of a store, in the order of :func:`store_values` and :func:`store_from_row`.
@@ -68,7 +86,33 @@ def customer_from_row(row: Row) -> Customer:
     customer.customer_group_name = GENERAL_GROUP_NAME if group_id == GENERAL_GROUP_ID else row[2]
     customer.registered = format_ecwid_time(row[3])
     customer.updated = format_ecwid_time(row[4])
+    customer.stats = _stats(row[5], row[6], row[7], row[8], row[9])
     return customer
+
+
+def _stats(count: int, sales: float, average: float, first: int | None, last: int | None) -> Stats:
+    if not count:
+        return no_orders()
+    return Stats(
+        number_of_orders=count,
+        sales_value=money(sales),
+        average_order_value=money(average),
+        first_order_date=format_ecwid_time(first) if first is not None else None,
+        last_order_date=format_ecwid_time(last) if last is not None else None,
+    )
+
+
+def stats_values(stats: Stats) -> tuple[object, ...]:
+    """The values of :data:`STATS_COLUMNS` for ``stats`` (as :mod:`domain.orders` checked
+    them)."""
+    first, last = stats.first_order_date, stats.last_order_date
+    return (
+        stats.number_of_orders,
+        stats.sales_value,
+        stats.average_order_value,
+        parse_ecwid_time(first) if first is not None else None,
+        parse_ecwid_time(last) if last is not None else None,
+    )
 
 
 def store_from_row(store_id: int, row: Row, languages: tuple[str, ...]) -> Store:
@@ -128,8 +172,10 @@ class CustomerValues:
     updated_at: int
     password_hash: str | None
     doc: bytes
+    stats: tuple[object, ...]  # the values of STATS_COLUMNS
 
     def insert(self, store_id: int, document: object) -> tuple[object, ...]:
+        """The values of :data:`CUSTOMER_IMPORT`."""
         return (
             store_id,
             self.id,
@@ -140,6 +186,7 @@ class CustomerValues:
             self.updated_at,
             self.password_hash,
             document,
+            *self.stats,
         )
 
 
@@ -147,8 +194,8 @@ def dumped_values(dumped: DumpedCustomer) -> CustomerValues:
     """The row of a customer as a dump holds it (group name filled in, dates formatted)."""
     customer = dumped.customer
     keys = draft(customer)
-    # The group name and the dates live in columns and are filled in on every read.
-    document = msgspec.structs.replace(customer, customer_group_name=None)
+    # The group name, the dates and the stats live in columns and are filled in on every read.
+    document = msgspec.structs.replace(customer, customer_group_name=None, stats=no_orders())
     return CustomerValues(
         id=customer.id,
         email_key=keys.email_key,
@@ -158,4 +205,5 @@ def dumped_values(dumped: DumpedCustomer) -> CustomerValues:
         updated_at=parse_ecwid_time(customer.updated),
         password_hash=dumped.password_hash,
         doc=encode(document),
+        stats=stats_values(customer.stats),
     )

@@ -2,8 +2,10 @@
 
 Names and emails are matched the way each engine's text index answers (the dialect's
 ``match_text``: SQLite's FTS5 trigram table, PostgreSQL's trigram GIN indexes), so substring
-search does not read every customer. Dates, groups and sort orders use the ``(store_id, ...)``
-b-tree indexes. Filters on other fields narrow what those leave, reading the JSON document.
+search does not read every customer. Dates, groups, the order-history stand-in's columns
+(``domain/orders.py``) and sort orders use the ``(store_id, ...)`` b-tree indexes;
+``purchasedProductIds`` the purchases table's key. Filters on other fields narrow what those
+leave, reading the JSON document.
 """
 
 from __future__ import annotations
@@ -12,14 +14,21 @@ from ecwid_customers.domain.search import CustomerQuery
 from ecwid_customers.storage.core.session import Dialect
 from ecwid_customers.storage.core.sql import SearchSql
 
-# Sort orders by their column; sorts over order history tie for everyone (no customer has
-# orders here), and ties go by id.
+# Sort orders by their column; ties go by id, in the same direction.
 _SORT_COLUMNS = {
     "NAME": "c.name_key",
     "EMAIL": "c.email_key",
     "REGISTERED_DATE": "c.registered_at",
     "UPDATED_DATE": "c.updated_at",
+    "ORDER_COUNT": "c.order_count",
+    "SALES_VALUE": "c.sales_value",
+    "FIRST_ORDER_DATE": "c.first_order_at",
+    "LAST_ORDER_DATE": "c.last_order_at",
 }
+# Columns that are NULL for a customer without orders: they sort as the earliest dates, on
+# both engines (SQLite's order for NULL; the PostgreSQL indexes are NULLS FIRST).
+_NULLS_FIRST = {"ASC": "ASC NULLS FIRST", "DESC": "DESC NULLS LAST"}
+_NULLABLE = frozenset({"c.first_order_at", "c.last_order_at"})
 
 _ADDRESSES = "shippingAddresses"
 
@@ -77,12 +86,31 @@ def _document_filters(d: Dialect, sql: SearchSql, query: CustomerQuery) -> None:
         sql.add(f"({billing} OR {shipping} OR {contacts})", *[query.phone] * 3)
 
 
+def _order_filters(sql: SearchSql, store_id: int, query: CustomerQuery) -> None:
+    for column, operator, bound in query.order_bounds:
+        sql.add(f"c.{column} {operator} ?", bound)
+        # Most customers of a store have no orders: a lower bound above 0 leaves few.
+        if operator == ">=" and bound > 0 and not query.sort_by.startswith(_ORDER_SORTS):
+            sql.selective = True
+    if query.purchased_product_ids is not None:
+        ids = query.purchased_product_ids
+        sql.add(
+            "c.id IN (SELECT p.customer_id FROM customer_purchases p WHERE p.store_id = ? "
+            f"AND p.product_id IN ({', '.join('?' * len(ids))}))",
+            store_id,
+            *ids,
+        )
+        sql.selective = True
+
+
+_ORDER_SORTS = ("ORDER_COUNT", "SALES_VALUE")
+
+
 def search_sql(store_id: int, query: CustomerQuery, dialect: Dialect) -> SearchSql:
     """The statement parts for ``query`` within one store."""
     sql = SearchSql()
     sql.add("c.store_id = ?", store_id)
-    if not query.no_order_history_matches:
-        sql.add("1 = 0")
+    _order_filters(sql, store_id, query)
     _text_filters(dialect, sql, query)
     if query.group_ids is not None:
         sql.add(f"c.group_id IN ({', '.join('?' * len(query.group_ids))})", *query.group_ids)
@@ -100,6 +128,8 @@ def search_sql(store_id: int, query: CustomerQuery, dialect: Dialect) -> SearchS
     _document_filters(dialect, sql, query)
     name, _, direction = query.sort_by.rpartition("_")
     sorted_by = _SORT_COLUMNS.get(name)
-    terms = [(sorted_by, direction)] if sorted_by is not None else []
+    terms = []
+    if sorted_by is not None:
+        terms.append((sorted_by, _NULLS_FIRST[direction] if sorted_by in _NULLABLE else direction))
     sql.order = dialect.order_by([*terms, ("c.id", direction)], sql)
     return sql

@@ -18,6 +18,7 @@ from ecwid_customers.domain.models import (
     ExtraFieldDefinition,
     Store,
 )
+from ecwid_customers.domain.orders import OrderHistory
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.domain.webhooks import (
     CUSTOMER_CREATED,
@@ -216,6 +217,16 @@ class SqlStorage(OutboxMethods):
             return email is not None
 
         return await self._change(store_id, now, work)
+
+    async def set_order_history(
+        self, store_id: int, customer_id: int, history: OrderHistory
+    ) -> Customer | None:
+        return await self.engine.write(
+            lambda s: customers.set_order_history(s, store_id, customer_id, history)
+        )
+
+    async def get_order_history(self, store_id: int, customer_id: int) -> OrderHistory | None:
+        return await self.engine.read(lambda s: customers.order_history(s, store_id, customer_id))
 
     async def deleted_customers(
         self, store_id: int, *, since: int, until: int | None, page: Page

@@ -24,11 +24,13 @@ from ecwid_customers.storage.base import (
 from ecwid_customers.storage.core import catalog, ids, outbox
 from ecwid_customers.storage.core.customers import taken
 from ecwid_customers.storage.core.rows import (
+    CUSTOMER_COLUMN_COUNT,
     CUSTOMER_COLUMNS,
-    CUSTOMER_INSERT,
+    CUSTOMER_IMPORT,
     CUSTOMERS,
     GROUP_COLUMNS,
     GROUP_JOIN,
+    PURCHASE_INSERT,
     REPLACE_SETTINGS,
     STORE_INSERT,
     STORE_SETTINGS,
@@ -48,6 +50,7 @@ from ecwid_customers.storage.errors import StoreExists, StoreNotFound, TokenExis
 
 # Every table holding a store's content.
 _CONTENT_TABLES = (
+    "customer_purchases",  # before their customers: no cascade row by row
     "customers",
     "deleted_customers",
     "customer_groups",
@@ -202,20 +205,33 @@ async def export_store(session: Session, store_id: int) -> StoreDump | None:
     groups = await session.rows(f"SELECT {GROUP_COLUMNS} FROM customer_groups {by_store}", store_id)
     fields = await session.rows(catalog.FIELDS_IN_ORDER, store_id)
     customers = await session.rows(
-        f"SELECT {CUSTOMER_COLUMNS}, c.password_hash FROM {CUSTOMERS} {GROUP_JOIN} "
+        f"SELECT {CUSTOMER_COLUMNS}, c.password_hash, c.id FROM {CUSTOMERS} {GROUP_JOIN} "
         "WHERE c.store_id = ? ORDER BY c.id",
         store_id,
     )
     deleted = await session.rows(
         f"SELECT id, deleted_at FROM deleted_customers {by_store}", store_id
     )
+    purchases: dict[int, list[int]] = {}
+    for bought in await session.rows(
+        "SELECT customer_id, product_id FROM customer_purchases WHERE store_id = ? "
+        "ORDER BY customer_id, product_id",
+        store_id,
+    ):
+        purchases.setdefault(bought[0], []).append(bought[1])
+    password = CUSTOMER_COLUMN_COUNT
     return StoreDump(
         store=store_from_row(store_id, row, split_list(row[0])),
         next_ids=NextIds(customer=row[5], contact=row[6], address=row[7], group=row[8]),
         groups=[group_from_row(g) for g in groups],
         extra_fields=[decode_field(f[0]) for f in fields],
         customers=[
-            DumpedCustomer(customer=customer_from_row(c), password_hash=c[5]) for c in customers
+            DumpedCustomer(
+                customer=customer_from_row(c),
+                password_hash=c[password],
+                purchased_product_ids=tuple(purchases.get(c[password + 1], ())),
+            )
+            for c in customers
         ],
         deleted=[DeletedCustomer(id=d[0], date=format_ecwid_time(d[1])) for d in deleted],
     )
@@ -241,10 +257,18 @@ async def import_store(session: Session, dump: StoreDump, now: int) -> None:
     rows = [dumped_values(c) for c in dump.customers]
     try:
         await session.run_many(
-            CUSTOMER_INSERT, [row.insert(store_id, document(row.doc)) for row in rows]
+            CUSTOMER_IMPORT, [row.insert(store_id, document(row.doc)) for row in rows]
         )
     except Duplicate as error:
         raise taken(error) from None
+    await session.run_many(
+        PURCHASE_INSERT,
+        [
+            (store_id, entry.customer.id, product_id)
+            for entry in dump.customers
+            for product_id in entry.purchased_product_ids
+        ],
+    )
     await session.run_many(
         "INSERT INTO deleted_customers (store_id, id, deleted_at) VALUES (?, ?, ?)",
         [(store_id, d.id, parse_ecwid_time(d.date)) for d in dump.deleted],
