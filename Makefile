@@ -5,17 +5,21 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test check lint format typecheck docs bench reliability clean
+.PHONY: run test check lint format typecheck docs bench reliability lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+# pyproject.toml gives ranges (the package installs beside an app's own libraries);
+# constraints.txt pins the exact versions CI tests, and every install here uses it.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+$(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -c constraints.txt -e '.[postgresql]'
 	touch $@
 
-$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -c constraints.txt -e '.[test]'
 	touch $@
 
 run: $(VENV)/.run-deps  ## start the server (extra options: make run ARGS="--port 9000")
@@ -49,6 +53,11 @@ reliability: $(VENV)/.test-deps  ## repeat the crash, fault and fuzz tests; prin
 
 docs: $(VENV)/.run-deps  ## regenerate the README sections made from code (CLI, endpoints)
 	$(BIN)/python scripts/readme_sections.py --write
+
+lock:  ## after changing pyproject.toml's dependencies: install them, pin the venv in constraints.txt
+	$(PIP) -e '.[test]'
+	@{ echo "# Exact versions CI tests (every extra); written by \`make lock\` from .venv."; \
+	  $(BIN)/python -m pip freeze --exclude-editable --exclude ecwid-customers; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
