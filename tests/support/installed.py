@@ -1,0 +1,104 @@
+"""A real install of the package, as a user gets it: a wheel built from a copy of the sources,
+installed with ``pip`` into a fresh virtual environment beside libraries of the user's own.
+
+Built once per test run: the first test process to need it builds it while the others (xdist
+workers) wait on a lock, then all reuse it. Installing needs the package index (pip's cache
+makes a second run quicker).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# What a wheel is built from: the files the Dockerfile copies too (tests/test_container.py).
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "src")
+# Installed beside the package: older than what CI pins (constraints.txt), inside our ranges.
+# An app on SQLAlchemy 2.0 or click 8.1 must be able to install us into its environment.
+BESIDE = ("sqlalchemy<2.1", "click<8.2")
+EXTRAS = "pytest"  # the pytest plugin's extra; not [postgresql]: this is a SQLite-only install
+INSTALL_TIMEOUT = 900.0
+
+
+@dataclass(frozen=True)
+class Install:
+    venv: Path
+    wheel: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+    def env(self) -> dict[str, str]:
+        """The environment of a shell with this venv activated, and nothing of this test run:
+        no PYTEST_* (xdist's worker id), no ECWID_* settings, no other venv."""
+        kept = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("PYTEST_", "ECWID_", "PYTHON", "VIRTUAL_ENV"))
+        }
+        return {**kept, "PATH": f"{self.bin}{os.pathsep}{kept.get('PATH', '')}"}
+
+    def run(
+        self, *command: str, cwd: Path | None = None, timeout: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
+        """A program of the venv (``ecwid-customers``, ``python``, ``pytest``), run to its end."""
+        return subprocess.run(
+            [str(self.bin / command[0]), *command[1:]],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            cwd=cwd,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def copy_sources(destination: Path) -> Path:
+    """The files a build needs, copied (a build writes into its source tree)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            ignored = shutil.ignore_patterns("__pycache__", "*.egg-info")
+            shutil.copytree(source, destination / name, ignore=ignored, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def _pip(python: Path, *args: str) -> None:
+    command: Sequence[str] = [str(python), "-m", "pip", *args]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def install(root: Path) -> Install:
+    """The install under ``root`` (shared by every test process of the run), made when missing."""
+    root.mkdir(parents=True, exist_ok=True)
+    result = Install(venv=root / "venv", wheel=root / "wheel")
+    ready = root / "ready"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if ready.exists():
+            return result
+        shutil.rmtree(result.venv, ignore_errors=True)
+        shutil.rmtree(result.wheel, ignore_errors=True)
+        sources = copy_sources(root / "sources")
+        python = Path(sys.executable)
+        _pip(python, "wheel", "--quiet", "--no-deps", "-w", str(result.wheel), str(sources))
+        subprocess.run([str(python), "-m", "venv", str(result.venv)], check=True, timeout=120)
+        (wheel,) = result.wheel.glob("ecwid_customers-*.whl")
+        _pip(result.bin / "python", "install", "--quiet", f"{wheel}[{EXTRAS}]", *BESIDE)
+        ready.touch()
+    return result
