@@ -25,10 +25,11 @@ $(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
 run: $(VENV)/.run-deps  ## start the server (extra options: make run ARGS="--port 9000")
 	$(BIN)/ecwid-customers serve $(ARGS)
 
-lint: $(VENV)/.test-deps  ## ruff, and the import contracts of pyproject.toml (the layers)
+lint: $(VENV)/.test-deps  ## ruff, the import contracts of pyproject.toml (the layers), hadolint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(VENV)/.test-deps
 	$(BIN)/mypy
