@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +37,8 @@ class Install:
         return self.venv / "bin"
 
     def env(self) -> dict[str, str]:
-        """The environment of a shell with this venv activated, and nothing of this test run:
-        no PYTEST_* (xdist's worker id), no ECWID_* settings, no other venv."""
-        kept = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("PYTEST_", "ECWID_", "PYTHON", "VIRTUAL_ENV"))
-        }
+        """The environment of a shell with this venv activated, and nothing of the test run."""
+        kept = clean_env()
         return {**kept, "PATH": f"{self.bin}{os.pathsep}{kept.get('PATH', '')}"}
 
     def run(
@@ -83,15 +78,33 @@ def _pip(python: Path, *args: str) -> None:
         raise AssertionError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def install(root: Path) -> Install:
-    """The install under ``root`` (shared by every test process of the run), made when missing."""
+def once(root: Path, make: Callable[[], None]) -> None:
+    """Run ``make`` unless it already completed under ``root``; test processes that ask at
+    the same time wait for the first one (a failed ``make`` is tried again by the next)."""
     root.mkdir(parents=True, exist_ok=True)
-    result = Install(venv=root / "venv", wheel=root / "wheel")
-    ready = root / "ready"
     with (root / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if ready.exists():
-            return result
+        if (root / "ready").exists():
+            return
+        make()
+        (root / "ready").touch()
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without anything of the test run: no PYTEST_* (xdist's
+    worker id), no ECWID_* settings, no PYTHON* and no active venv."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("PYTEST_", "ECWID_", "PYTHON", "VIRTUAL_ENV"))
+    }
+
+
+def install(root: Path) -> Install:
+    """The install under ``root`` (shared by every test process of the run), made when missing."""
+    result = Install(venv=root / "venv", wheel=root / "wheel")
+
+    def make() -> None:
         shutil.rmtree(result.venv, ignore_errors=True)
         shutil.rmtree(result.wheel, ignore_errors=True)
         sources = copy_sources(root / "sources")
@@ -100,5 +113,6 @@ def install(root: Path) -> Install:
         subprocess.run([str(python), "-m", "venv", str(result.venv)], check=True, timeout=120)
         (wheel,) = result.wheel.glob("ecwid_customers-*.whl")
         _pip(result.bin / "python", "install", "--quiet", f"{wheel}[{EXTRAS}]", *BESIDE)
-        ready.touch()
+
+    once(root, make)
     return result
