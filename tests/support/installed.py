@@ -1,5 +1,6 @@
 """A real install of the package, as a user gets it: a wheel built from a copy of the sources,
-installed with ``pip`` into a fresh virtual environment beside libraries of the user's own.
+installed with ``pip`` into a fresh virtual environment beside the oldest releases its ranges
+allow.
 
 Built once per test run: the first test process to need it builds it while the others (xdist
 workers) wait on a lock, then all reuse it. Installing needs the package index (pip's cache
@@ -13,17 +14,34 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[2]
 # What a wheel is built from: the files the Dockerfile copies too (tests/test_container.py).
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "src")
-# Installed beside the package: older than what CI pins (constraints.txt), inside our ranges.
-# An app on SQLAlchemy 2.0 or click 8.1 must be able to install us into its environment.
-BESIDE = ("sqlalchemy<2.1", "click<8.2")
 EXTRAS = "pytest"  # the pytest plugin's extra; not [postgresql]: this is a SQLite-only install
+
+
+def floors() -> list[str]:
+    """Every runtime dependency, and the installed extra's, at the floor of its range (``>=2.0``
+    becomes ``==2.0.*``): installed beside the package, as an app with those older releases
+    would have them, they prove the floors (CI's own versions, constraints.txt, are newer)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = []
+    for line in [*project["dependencies"], *project["optional-dependencies"][EXTRAS]]:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        (floor,) = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        pins.append(f"{requirement.name}=={floor}.*")
+    return pins
+
+
 INSTALL_TIMEOUT = 900.0
 
 
@@ -112,7 +130,7 @@ def install(root: Path) -> Install:
         _pip(python, "wheel", "--quiet", "--no-deps", "-w", str(result.wheel), str(sources))
         subprocess.run([str(python), "-m", "venv", str(result.venv)], check=True, timeout=120)
         (wheel,) = result.wheel.glob("ecwid_customers-*.whl")
-        _pip(result.bin / "python", "install", "--quiet", f"{wheel}[{EXTRAS}]", *BESIDE)
+        _pip(result.bin / "python", "install", "--quiet", f"{wheel}[{EXTRAS}]", *floors())
 
     once(root, make)
     return result
