@@ -55,10 +55,12 @@ reliability: $(VENV)/.test-deps  ## repeat the crash, fault and fuzz tests; prin
 docs: $(VENV)/.run-deps  ## regenerate the README sections made from code (CLI, endpoints)
 	$(BIN)/python scripts/readme_sections.py --write
 
-lock:  ## after changing pyproject.toml's dependencies: install them, pin the venv in constraints.txt
+# py-spy is left out: `make bench` installs it by hand, and the lock is the same either way.
+lock: | $(BIN)/python  ## after changing pyproject.toml's dependencies: install them, pin .venv's versions
 	$(PIP) -e '.[test]'
 	@{ echo "# Exact versions CI tests (every extra); written by \`make lock\` from .venv."; \
-	  $(BIN)/python -m pip freeze --exclude-editable --exclude ecwid-customers; } > constraints.txt
+	  $(BIN)/python -m pip freeze --exclude-editable --exclude ecwid-customers --exclude py-spy; \
+	} > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
