@@ -141,7 +141,9 @@ def test_the_layout_serves_and_passes_its_health_check(
     command = command_of(final)
     command[command.index("--port") + 1] = "0"  # a free port: other tests run beside this one
     server = start_command(
-        [str(layout.venv / "bin" / command[0]), *command[1:]], env=layout.shell_env()
+        [str(layout.venv / "bin" / command[0]), *command[1:]],
+        env=layout.shell_env(),
+        cwd=layout.workdir,
     )
     try:
         _, check = dockerfile.healthcheck(dockerfile.one(final, "HEALTHCHECK"))

@@ -65,7 +65,9 @@ def start(database: Path | str, *extra: str) -> Server:
     )  # fmt: skip
 
 
-def start_command(command: Sequence[str], *, env: Mapping[str, str]) -> Server:
+def start_command(
+    command: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None
+) -> Server:
     """A ``serve`` command line of any install (it must listen on ``--port 0``), waited for
     until it listens."""
     process = subprocess.Popen(
@@ -74,6 +76,7 @@ def start_command(command: Sequence[str], *, env: Mapping[str, str]) -> Server:
         stderr=subprocess.STDOUT,
         text=True,
         env={**env, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
         start_new_session=True,
     )
     server = Server(process)
