@@ -5,26 +5,31 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test check lint format typecheck docs bench reliability clean
+.PHONY: run test check lint format typecheck docs bench reliability lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+# pyproject.toml gives ranges (the package installs beside an app's own libraries);
+# constraints.txt pins the exact versions CI tests, and every install here uses it.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+$(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -c constraints.txt -e '.[postgresql]'
 	touch $@
 
-$(VENV)/.test-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.test-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -c constraints.txt -e '.[test]'
 	touch $@
 
 run: $(VENV)/.run-deps  ## start the server (extra options: make run ARGS="--port 9000")
 	$(BIN)/ecwid-customers serve $(ARGS)
 
-lint: $(VENV)/.test-deps  ## ruff, and the import contracts of pyproject.toml (the layers)
+lint: $(VENV)/.test-deps  ## ruff, the import contracts of pyproject.toml (the layers), hadolint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(VENV)/.test-deps
 	$(BIN)/mypy
@@ -50,6 +55,13 @@ reliability: $(VENV)/.test-deps  ## repeat the crash, fault and fuzz tests; prin
 
 docs: $(VENV)/.run-deps  ## regenerate the README sections made from code (CLI, endpoints)
 	$(BIN)/python scripts/readme_sections.py --write
+
+# py-spy is left out: `make bench` installs it by hand, and the lock is the same either way.
+lock: | $(BIN)/python  ## after changing pyproject.toml's dependencies: install them, pin .venv's versions
+	$(PIP) -e '.[test]'
+	@{ echo "# Exact versions CI tests (every extra); written by \`make lock\` from .venv."; \
+	  $(BIN)/python -m pip freeze --exclude-editable --exclude ecwid-customers --exclude py-spy; \
+	} > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info

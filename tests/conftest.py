@@ -22,6 +22,7 @@ from ecwid_customers.storage import migrate
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
 from tests.support import Api, asgi_client, make_store, make_token, postgres
+from tests.support.installed import Install, install
 from tests.support.servers import Server, start
 
 BACKENDS = ("sqlite", "postgresql")
@@ -134,3 +135,12 @@ async def api(storage: Storage, client: httpx.AsyncClient, clock: ManualClock) -
     await make_store(storage, 1003, languages=("en", "fr"))
     token = await make_token(storage, 1003)
     return Api(client=client, storage=storage, store_id=1003, token=token, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Install:
+    """The package as a user installs it (wheel, fresh venv, [pytest] extra), built once per
+    run: xdist workers share the base temporary directory's parent and wait for one build."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    return install(shared / "installed")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,19 +58,31 @@ def _pump(server: Server) -> None:
 def start(database: Path | str, *extra: str) -> Server:
     """``serve`` on a free port; ``database`` is a SQLite file or a database URL."""
     url = database if isinstance(database, str) else f"sqlite:///{database}"
+    return start_command(
+        [sys.executable, "-m", "ecwid_customers", "serve", "--database", url, "--port", "0",
+         *extra],
+        env=os.environ,
+    )  # fmt: skip
+
+
+def start_command(
+    command: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None
+) -> Server:
+    """A ``serve`` command line of any install (it must listen on ``--port 0``), waited for
+    until it listens."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ecwid_customers", "serve", "--database", url,
-         "--port", "0", *extra],
+        list(command),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
         start_new_session=True,
-    )  # fmt: skip
+    )
     server = Server(process)
     server.pump = threading.Thread(target=_pump, args=(server,), daemon=True)
     server.pump.start()
-    workers = next((int(v) for k, v in itertools.pairwise(extra) if k == "--workers"), 1)
+    workers = next((int(v) for k, v in itertools.pairwise(command) if k == "--workers"), 1)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         found = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", server.output)

@@ -12,7 +12,12 @@ import click
 
 from ecwid_customers.storage import Storage, open_storage
 from ecwid_customers.storage.errors import StorageError
-from ecwid_customers.storage.urls import DATABASE_URL_ENV, DEFAULT_DATABASE_URL, DatabaseUrlError
+from ecwid_customers.storage.urls import (
+    DATABASE_URL_ENV,
+    DEFAULT_DATABASE_URL,
+    DatabaseUrlError,
+    EngineNotInstalled,
+)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,10 +37,13 @@ def database_option(function: F) -> F:
     return decorator(function)
 
 
-def check_url(database_url: str) -> None:
-    """A URL that names no database is a usage error of ``--database``."""
+def check_url(database_url: str) -> Storage:
+    """The storage ``--database`` names. A URL that names no database is a usage error of the
+    option; an engine that is not installed is one line saying what to install."""
     try:
-        open_storage(database_url)
+        return open_storage(database_url)
+    except EngineNotInstalled as error:
+        raise click.ClickException(str(error)) from None
     except DatabaseUrlError as error:
         raise click.BadParameter(str(error), param_hint="--database") from None
 
@@ -43,10 +51,7 @@ def check_url(database_url: str) -> None:
 def with_storage(database_url: str, work: Callable[[Storage], Awaitable[T]]) -> T:
     """Open the database, run ``work`` on it, close it; database problems and what storage
     refuses (an unknown store, a store that exists) become CLI errors."""
-    try:
-        storage = open_storage(database_url)
-    except DatabaseUrlError as error:
-        raise click.BadParameter(str(error), param_hint="--database") from None
+    storage = check_url(database_url)
 
     async def run() -> T:
         try:

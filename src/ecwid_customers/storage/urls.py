@@ -6,6 +6,7 @@ Only parsing lives here (the migrations and both engines read URLs); opening sto
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,15 @@ class DatabaseUrlError(ValueError):
     pass
 
 
+class EngineNotInstalled(DatabaseUrlError):
+    """The URL names an engine whose packages are an optional extra that is not installed."""
+
+
+# The packages the ``[postgresql]`` extra brings: asyncpg serves, psycopg migrates.
+POSTGRESQL_MODULES = ("asyncpg", "psycopg")
+POSTGRESQL_EXTRA = "pip install 'ecwid-customers[postgresql]'"
+
+
 def engine_of(url: str) -> EngineName:
     """The engine a URL names, or :class:`DatabaseUrlError`."""
     scheme = url.split(":", 1)[0].lower()
@@ -29,6 +39,18 @@ def engine_of(url: str) -> EngineName:
     raise DatabaseUrlError(
         f"unsupported database URL {url!r}: expected sqlite:///path.db or postgresql://..."
     )
+
+
+def check_installed(engine: EngineName) -> None:
+    """:class:`EngineNotInstalled` when PostgreSQL is named but its extra is missing: a SQLite
+    install does not carry the PostgreSQL drivers."""
+    if engine != "postgresql":
+        return
+    missing = [name for name in POSTGRESQL_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise EngineNotInstalled(
+            f"PostgreSQL support is not installed (no {', '.join(missing)}): {POSTGRESQL_EXTRA}"
+        )
 
 
 def sqlite_path(url: str) -> Path:
