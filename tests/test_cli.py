@@ -118,6 +118,7 @@ def test_token_create_rejects_bad_input(url: str, args: tuple[str, ...], message
 
 
 def test_token_for_unknown_store_is_an_error(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "8")
     result = run("token", "create", "--database", url, "--store", "9", "--scopes", "read_customers")
     assert result.exit_code == 1
     assert "store 9 does not exist" in result.output
@@ -174,6 +175,9 @@ def test_suspend_and_resume(url: str) -> None:
 
 
 def test_db_upgrade_and_current(url: str) -> None:
+    missing = run("db", "current", "--database", url)
+    assert (missing.exit_code, missing.output.strip()) == (3, f"Error: no database at {url[10:]}")
+    sqlite3.connect(url.removeprefix("sqlite:///")).close()  # an empty file: no schema yet
     assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0007)"
     first = run("db", "upgrade", "--database", url)
     assert first.exit_code == 0, first.output

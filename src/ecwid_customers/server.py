@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import resource
+import socket
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -103,6 +104,28 @@ def configure_connections(settings: Settings) -> tuple[int, int]:
     return files, limit
 
 
+class ListenError(OSError):
+    """The server cannot take its address (the port is in use, the address is not this
+    machine's); the message is one line for the operator."""
+
+
+def listen(host: str, port: int, backlog: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (uvicorn's own binding, which on failure logs
+    and exits, raises :class:`ListenError` here instead)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError as error:
+        sock.close()
+        reason = (error.strerror or str(error)).lower()
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)  # worker processes serve the same socket
+    return sock
+
+
 def worker_app() -> EcwidApp | KitApp:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
@@ -121,7 +144,9 @@ def run_server(
     log_level: str = "info",
     on_listening: Callable[[int], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0).
+    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0)
+    once the socket listens and before requests are served: ``serve`` makes its first store
+    there, so a start that cannot listen (:class:`ListenError`) has changed nothing.
 
     ``settings`` pass the same check as ``serve``'s options (``config.plan_serving``): the
     control plane is on exactly when they carry an admin token."""
@@ -155,14 +180,17 @@ def run_server(
         )
     else:
         config = uvicorn.Config(build_app(open_storage(database_url), settings), **options)
-    # Logged once uvicorn.Config has set logging up.
-    logger.info("open files allowed: %d; connections served at once: %d", files, connections)
     # Bind and listen first, so the port we announce is the one we hold (even when the OS
     # picked it) and connections made right away wait in the backlog instead of being refused.
-    sock = config.bind_socket()
-    sock.listen(config.backlog)
+    sock = listen(host, port, config.backlog)
     if on_listening is not None:
-        on_listening(sock.getsockname()[1])
+        try:
+            on_listening(sock.getsockname()[1])
+        except BaseException:
+            sock.close()
+            raise
+    # Logged once uvicorn.Config has set logging up, and the start is sure to go on.
+    logger.info("open files allowed: %d; connections served at once: %d", files, connections)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
     else:
