@@ -116,14 +116,14 @@ def _start(database: Path | str, log: Path) -> EcwidServer:
 def _running(url: str, admin_token: str | None) -> EcwidServer:
     """The server at ``url``, once its control plane has answered the admin token."""
     if not admin_token:
-        raise pytest.UsageError(f"--ecwid-url needs --ecwid-admin-token (or {ADMIN_TOKEN_ENV})")
+        pytest.fail(f"--ecwid-url needs --ecwid-admin-token (or {ADMIN_TOKEN_ENV})", pytrace=False)
     control = ControlClient(url.rstrip("/"), admin_token)
     try:
         control.call("GET", "")
     except ControlError as error:
-        raise pytest.UsageError(f"the server at {url} refused the admin token: {error}") from None
+        pytest.fail(f"the server at {url} refused the admin token: {error}", pytrace=False)
     except OSError as error:
-        raise pytest.UsageError(f"no ecwid-customers server at {url}: {error}") from None
+        pytest.fail(f"no ecwid-customers server at {url}: {error}", pytrace=False)
     return EcwidServer(control.base_url, None, None, control)
 
 
