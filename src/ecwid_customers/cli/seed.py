@@ -28,7 +28,7 @@ from ecwid_customers.storage import Storage
 # A Faker locale per language where the obvious guess (fr -> fr_FR) is not the usual one.
 _PREFERRED = {"en": "en_US", "pt": "pt_BR", "zh": "zh_CN", "ja": "ja_JP", "ko": "ko_KR",
               "sv": "sv_SE", "da": "da_DK", "cs": "cs_CZ", "el": "el_GR", "uk": "uk_UA",
-              "he": "he_IL", "hi": "hi_IN", "ar": "ar_AA"}  # fmt: skip
+              "he": "he_IL", "hi": "hi_IN", "ar": "ar_SA"}  # fmt: skip
 _FALLBACK = "en_US"
 
 
@@ -38,7 +38,7 @@ def faker_locale(language: str) -> str:
     from faker.config import AVAILABLE_LOCALES
 
     code = language.replace("-", "_")
-    if code in AVAILABLE_LOCALES:
+    if "_" in code and code in AVAILABLE_LOCALES:  # with its country: en_GB, pt_PT
         return code
     lang = code.split("_", 1)[0].lower()
     for candidate in (_PREFERRED.get(lang), f"{lang}_{lang.upper()}"):
@@ -62,42 +62,79 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
+# Values drawn per locale and field, then combined at random: Faker takes some 70 µs a value,
+# so a hundred thousand customers drawn one field at a time would take a minute.
+POOL = 500
+
+
+class _Pool:
+    """A locale's names, streets, cities, postcodes, phones and email parts."""
+
+    def __init__(self, fake: Any, size: int) -> None:
+        def draw(make: Any) -> list[str]:
+            return [str(make()) for _ in range(size)]
+
+        self.first, self.last = draw(fake.first_name), draw(fake.last_name)
+        self.street = [text.replace("\n", ", ") for text in draw(fake.street_address)]
+        self.city, self.postcode = draw(fake.city), draw(fake.postcode)
+        self.phone, self.domain = draw(fake.phone_number), draw(fake.safe_domain_name)
+        # Names in other scripts (ja, ru, zh) fall back to the locale's romanised user names.
+        self.user = [_ascii(name) or "customer" for name in draw(fake.user_name)]
+
+
+def _country(locale: str) -> str:
+    from ecwid_customers.domain.geo import UnknownCountry, normalise_country_code
+
+    try:
+        return normalise_country_code(locale.partition("_")[2] or "US")
+    except UnknownCountry:  # Faker's ar_AA (Arabic, no country)
+        return "US"
+
+
 class CustomerMaker:
     """Fake customers for a store's languages; the same ``seed`` gives the same customers."""
 
-    def __init__(self, languages: tuple[str, ...], seed: int | None, first_number: int) -> None:
-        from faker import Faker
-
+    def __init__(
+        self, languages: tuple[str, ...], seed: int | None, first_number: int, count: int
+    ) -> None:
         self.languages = languages
         self.locales = {language: faker_locale(language) for language in languages}
-        self.fakers = {}
-        for language, locale in self.locales.items():
-            fake = Faker(locale)
-            fake.seed_instance(None if seed is None else f"{seed}:{language}")
-            self.fakers[language] = fake
+        self.seed = seed
+        self.size = max(1, min(POOL, count))
+        self.pools: dict[str, _Pool] = {}
         self.random = random.Random(seed)
         self.number = first_number  # numbers the emails, so they never repeat
 
+    def _pool(self, language: str) -> _Pool:
+        if language not in self.pools:
+            from faker import Faker
+
+            fake = Faker(self.locales[language])
+            fake.seed_instance(None if self.seed is None else f"{self.seed}:{language}")
+            self.pools[language] = _Pool(fake, self.size)
+        return self.pools[language]
+
     def make(self) -> dict[str, Any]:
-        language = self.random.choice(self.languages)
-        fake = self.fakers[language]
-        first, last = fake.first_name(), fake.last_name()
-        local = ".".join(part for part in (_ascii(first), _ascii(last)) if part) or "customer"
+        pick = self.random.choice
+        language = pick(self.languages)
+        pool = self._pool(language)
+        first, last = pick(pool.first), pick(pool.last)
+        local = ".".join(part for part in (_ascii(first), _ascii(last)) if part) or pick(pool.user)
         self.number += 1
-        country = self.locales[language].partition("_")[2] or "US"
+        country = _country(self.locales[language])
         address: dict[str, Any] = {
             "name": f"{first} {last}",
-            "street": fake.street_address().replace("\n", ", "),
-            "city": fake.city(),
-            "postalCode": fake.postcode(),
+            "street": pick(pool.street),
+            "city": pick(pool.city),
+            "postalCode": pick(pool.postcode),
             "countryCode": country,
-            "phone": fake.phone_number(),
+            "phone": pick(pool.phone),
         }
         subdivisions = _subdivisions(country)
         if subdivisions:
-            address["stateOrProvinceCode"] = self.random.choice(subdivisions)
+            address["stateOrProvinceCode"] = pick(subdivisions)
         return {
-            "email": f"{local}.{self.number}@{fake.safe_domain_name()}",
+            "email": f"{local}.{self.number}@{pick(pool.domain)}",
             "billingPerson": address,
             "shippingAddresses": [address],
             "acceptMarketing": self.random.random() < 0.4,
@@ -136,7 +173,7 @@ def store_seed(
             raise click.ClickException(f"store {store_id} does not exist")
         chosen = _languages(languages, dump.store.languages)
         fixture = fixtures.parse(fixtures.to_json(dump))
-        maker = CustomerMaker(chosen, seed, first_number=len(fixture.customers))
+        maker = CustomerMaker(chosen, seed, first_number=len(fixture.customers), count=count)
         with progress("Making customers", count) as advance:
             for customer in maker.many(count):
                 fixture.customers.append(customer)
