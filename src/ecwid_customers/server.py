@@ -20,7 +20,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.application import build_app
-from ecwid_customers.config import Settings, plan_serving
+from ecwid_customers.config import Settings, plan_serving, redact_url
 from ecwid_customers.control.app import DROPPED, KitApp
 from ecwid_customers.domain.tokens import redact_query
 from ecwid_customers.http.app import EcwidApp
@@ -53,6 +53,17 @@ class RedactQueryTokens(logging.Filter):
         return True
 
 
+class RedactUrlPasswords(logging.Filter):
+    """A database URL in a log line (a driver's error, say) shows its password as ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = redact_url(message)
+        if shown != message:
+            record.msg, record.args = shown, ()
+        return True
+
+
 def _redact_path(text: str) -> str:
     path, mark, query = text.partition("?")
     return path + mark + redact_query(query) if mark else text
@@ -64,6 +75,8 @@ def _log_config(log_level: str) -> dict[str, Any]:
     config["loggers"]["uvicorn.error"]["filters"] = ["hide_dropped"]
     config["filters"]["redact_tokens"] = {"()": RedactQueryTokens}
     config["loggers"]["uvicorn.access"]["filters"] = ["redact_tokens"]
+    config["filters"]["redact_urls"] = {"()": RedactUrlPasswords}
+    config["handlers"]["default"]["filters"] = ["redact_urls"]  # every line but the access log
     # Our own log lines go where uvicorn's do, in the same format.
     config["loggers"]["ecwid_customers"] = {
         "handlers": ["default"],
