@@ -145,3 +145,11 @@ def test_token_create_wants_ecwids_token_format(tmp_path: Path, value: str) -> N
                  "read_customers", "--token", value)  # fmt: skip
     assert_one_line_error(done, EXIT_USAGE, "32 of them")
     assert ecwid("token", "list", "--database", url).stdout.count("\n") == 1  # headings only
+
+
+def test_a_group_alone_prints_its_help() -> None:
+    done = ecwid("store")
+    assert done.returncode == EXIT_USAGE  # click's own status for it
+    assert done.stderr.startswith("Usage: ")
+    assert " store [OPTIONS] COMMAND [ARGS]..." in done.stderr.splitlines()[0]
+    assert "seed" in done.stderr

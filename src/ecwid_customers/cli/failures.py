@@ -73,6 +73,9 @@ class OneLineGroup(click.Group):
             result = super().main(args, *pos, **kwargs)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
+        except click.exceptions.NoArgsIsHelpError as bare:  # a group alone: its help
+            bare.show()
+            sys.exit(bare.exit_code)
         except click.Abort:
             _fail("aborted", EXIT_FAILED)
         except click.UsageError as error:
