@@ -10,12 +10,14 @@ import click
 from ecwid_customers.control import fixtures
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.errors import EcwidError
+from ecwid_customers.storage.base import StoreDump
 
 
 @dataclass(frozen=True, slots=True)
 class FixtureFile:
     path: Path
     fixture: fixtures.Fixture
+    dump: StoreDump  # what loading it stores (its new customers dated when it was read)
 
 
 def read_fixture_file(path: Path) -> FixtureFile:
@@ -23,12 +25,12 @@ def read_fixture_file(path: Path) -> FixtureFile:
     the file and the entry at fault otherwise."""
     try:
         fixture = fixtures.parse(path.read_bytes())
-        fixtures.to_dump(fixture, store_id=None, now=SystemClock().now())
+        dump = fixtures.to_dump(fixture, store_id=None, now=SystemClock().now())
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror or error}") from None
     except EcwidError as error:
         raise click.ClickException(f"{path}: {error.message}") from None
-    return FixtureFile(path, fixture)
+    return FixtureFile(path, fixture, dump)
 
 
 def read_fixture_dir(folder: Path) -> list[FixtureFile]:

@@ -263,9 +263,10 @@ async def _prepare(
 ) -> admin.IssuedToken | None:
     """Load the fixtures, then make the first store when asked and the database has none."""
     for item in loaded:
-        now = SystemClock().now()
+        dump = item.dump
         try:
-            dump = await fixtures.load(storage, item.fixture, store_id=None, now=now, stored_at=now)
+            await storage.import_store(dump, now=SystemClock().now())
+            await fixtures.make_tokens(storage, dump.store.id, item.fixture)
         except EcwidError as error:
             raise click.ClickException(f"{item.path}: {error.message}") from None
         customers = plural(len(dump.customers), "customer")

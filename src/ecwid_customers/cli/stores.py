@@ -135,7 +135,8 @@ def store_import(database_url: str, fixture_file: BinaryIO, store_id: int | None
 
         async def write(storage: Storage) -> None:
             with progress(f"Storing {plural(size, 'customer')}", None, items=size):
-                await fixtures.load(storage, fixture, store_id=store_id, now=now, stored_at=now)
+                await storage.import_store(dump, now=now)
+                await fixtures.make_tokens(storage, dump.store.id, fixture)
 
         with_storage(database_url, write, create=True)
     except EcwidError as error:
