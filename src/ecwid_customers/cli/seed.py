@@ -75,6 +75,7 @@ class _Pool:
             return [str(make()) for _ in range(size)]
 
         self.first, self.last = draw(fake.first_name), draw(fake.last_name)
+        self.ascii = {name: _ascii(name) for name in self.first + self.last}
         self.street = [text.replace("\n", ", ") for text in draw(fake.street_address)]
         self.city, self.postcode = draw(fake.city), draw(fake.postcode)
         self.phone, self.domain = draw(fake.phone_number), draw(fake.safe_domain_name)
@@ -99,6 +100,7 @@ class CustomerMaker:
     ) -> None:
         self.languages = languages
         self.locales = {language: faker_locale(language) for language in languages}
+        self.countries = {language: _country(locale) for language, locale in self.locales.items()}
         self.seed = seed
         self.size = max(1, min(POOL, count))
         self.pools: dict[str, _Pool] = {}
@@ -119,9 +121,10 @@ class CustomerMaker:
         language = pick(self.languages)
         pool = self._pool(language)
         first, last = pick(pool.first), pick(pool.last)
-        local = ".".join(part for part in (_ascii(first), _ascii(last)) if part) or pick(pool.user)
+        local = ".".join(part for part in (pool.ascii[first], pool.ascii[last]) if part)
+        local = local or pick(pool.user)
         self.number += 1
-        country = _country(self.locales[language])
+        country = self.countries[language]
         address: dict[str, Any] = {
             "name": f"{first} {last}",
             "street": pick(pool.street),
