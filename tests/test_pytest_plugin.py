@@ -147,6 +147,18 @@ def test_plugin_refuses_a_running_server_with_a_wrong_admin_token(
     assert "Traceback" not in result.stdout.str()
 
 
+def test_plugin_wants_the_admin_token_of_a_running_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ECWID_CUSTOMERS_ADMIN_TOKEN", raising=False)
+    pytester.makepyfile(test_running=RUNNING)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "--ecwid-url", "http://127.0.0.1:9"
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*--ecwid-url needs --ecwid-admin-token*"])
+
+
 DATABASE = """
 def test_the_server_uses_the_database_given(ecwid_server, ecwid_store):
     assert ecwid_server.database.startswith("postgresql://")

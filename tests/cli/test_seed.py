@@ -131,3 +131,15 @@ def test_a_large_seed_shows_a_progress_bar_on_standard_error(
 )
 def test_faker_locales_of_ecwid_languages(language: str, locale: str) -> None:
     assert faker_locale(language) == locale
+
+
+def test_large_exports_and_imports_show_progress_on_standard_error(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("store", "seed", "--database", url, "--store", "5", "--customers", "20")
+    monkeypatch.setattr(progress_module, "LARGE", 20)
+    exported = run("store", "export", "--database", url, "5", "-o", str(tmp_path / "out.json"))
+    assert "Reading 20 customers" in exported.stderr
+    imported = run("store", "import", "--database", url, "--id", "6", str(tmp_path / "out.json"))
+    assert "Storing 20 customers" in imported.stderr
+    assert "Imported 20 customers into store 6." in imported.stdout
