@@ -118,6 +118,7 @@ def test_token_create_rejects_bad_input(url: str, args: tuple[str, ...], message
 
 
 def test_token_for_unknown_store_is_an_error(url: str) -> None:
+    run("store", "create", "--database", url, "--id", "8")
     result = run("token", "create", "--database", url, "--store", "9", "--scopes", "read_customers")
     assert result.exit_code == 1
     assert "store 9 does not exist" in result.output
@@ -174,6 +175,9 @@ def test_suspend_and_resume(url: str) -> None:
 
 
 def test_db_upgrade_and_current(url: str) -> None:
+    missing = run("db", "current", "--database", url)
+    assert (missing.exit_code, missing.output.strip()) == (3, f"Error: no database at {url[10:]}")
+    sqlite3.connect(url.removeprefix("sqlite:///")).close()  # an empty file: no schema yet
     assert run("db", "current", "--database", url).output.strip() == "empty (newest is 0007)"
     first = run("db", "upgrade", "--database", url)
     assert first.exit_code == 0, first.output
@@ -276,3 +280,27 @@ def test_serve_refuses_a_weak_or_misnamed_admin_token(url: str, value: str) -> N
     result = CliRunner().invoke(main, ["serve", "--database", url, "--admin-token", value])
     assert result.exit_code == 2
     assert "--admin-token" in result.output
+
+
+def test_counts_are_singular_or_plural(url: str, tmp_path: Path) -> None:
+    one = tmp_path / "one.json"
+    one.write_text(_fixture([{"email": "ann@example.net"}], store_id=4))
+    assert "Imported 1 customer into store 4." in run("store", "import", "--database", url,
+                                                      str(one)).output  # fmt: skip
+    exported = run("store", "export", "--database", url, "4", "-o", str(tmp_path / "out.json"))
+    assert "Exported store 4 (1 customer) to" in exported.output
+    none = tmp_path / "none.json"
+    none.write_text(_fixture([], store_id=4))
+    assert "Imported 0 customers into store 4." in run("store", "import", "--database", url,
+                                                       str(none)).output  # fmt: skip
+
+
+def test_store_import_makes_the_fixtures_tokens(url: str, tmp_path: Path) -> None:
+    pinned = "secret_" + "Im" * 16
+    fixture = tmp_path / "tokens.json"
+    fixture.write_text(json.dumps({"format": "ecwid-customers/store-fixture@1",
+                                   "store": {"id": 4}, "tokens": [{"token": pinned}]}))  # fmt: skip
+    for _ in range(2):
+        assert run("store", "import", "--database", url, str(fixture)).exit_code == 0
+    assert _token_works(url, 4, pinned)
+    assert len(run("token", "list", "--database", url).output.splitlines()) == 2  # one token

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+
+from ecwid_customers.testing import ControlClient
+from tests.support.servers import Server
 
 EXAMPLE = """
 import httpx
@@ -89,3 +97,86 @@ def test_plugin_helpers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_helpers=HELPERS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=4)
+
+
+RUNNING = """
+import httpx
+
+
+def test_a_store_on_the_running_server(ecwid_server, ecwid_store):
+    assert ecwid_server.process is None  # not started by the session
+    created = httpx.post(f"{ecwid_store.api_url}/customers", headers=ecwid_store.headers,
+                         json={"email": "a@example.net"})
+    assert created.status_code == 200
+    print("SERVER", ecwid_server.base_url)
+"""
+
+ADMIN_TOKEN = "admin_" + "r" * 32
+
+
+@pytest.fixture
+def running(launch: Callable[..., Server], tmp_path: Path) -> ControlClient:
+    """A server of its own process (one in this process would import SQLAlchemy after
+    pytester's snapshot of the loaded modules, which pytester then unloads)."""
+    server = launch(tmp_path / "running.db", "--admin-token", ADMIN_TOKEN, "--no-default-store")
+    return ControlClient(f"http://127.0.0.1:{server.port}", ADMIN_TOKEN)
+
+
+def test_plugin_targets_a_running_server_from_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, running: ControlClient
+) -> None:
+    monkeypatch.setenv("ECWID_CUSTOMERS_URL", running.base_url)
+    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", ADMIN_TOKEN)
+    pytester.makepyfile(test_running=RUNNING)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"SERVER {running.base_url}*"])
+    assert running.call("GET", "")["stores"] == 0  # the session removed the store it made
+
+
+def test_plugin_refuses_a_running_server_with_a_wrong_admin_token(
+    pytester: pytest.Pytester, running: ControlClient
+) -> None:
+    pytester.makepyfile(test_running=RUNNING)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "--ecwid-url", running.base_url,
+        "--ecwid-admin-token", "admin_" + "w" * 32,
+    )  # fmt: skip
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*refused the admin token*CONTROL_UNAUTHORISED*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_plugin_wants_the_admin_token_of_a_running_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ECWID_CUSTOMERS_ADMIN_TOKEN", raising=False)
+    pytester.makepyfile(test_running=RUNNING)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "--ecwid-url", "http://127.0.0.1:9"
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*--ecwid-url needs --ecwid-admin-token*"])
+
+
+DATABASE = """
+def test_the_server_uses_the_database_given(ecwid_server, ecwid_store):
+    assert ecwid_server.database.startswith("postgresql://")
+    assert ecwid_store.token.startswith("secret_")
+"""
+
+
+def test_plugin_serves_on_the_database_given(
+    pytester: pytest.Pytester, postgres_database: str
+) -> None:
+    pytester.makepyfile(test_database=DATABASE)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "--ecwid-database", postgres_database
+    )
+    result.assert_outcomes(passed=1)
+    tables = subprocess.run(
+        [sys.executable, "-m", "ecwid_customers", "db", "current", "--database",
+         postgres_database],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "(newest)" in tables

@@ -8,6 +8,8 @@ server (it is skipped when no ``node`` is installed, except under CI).
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,3 +64,14 @@ def test_the_javascript_example_passes(
     script.write_text(example("node"))
     output = examples.run_node(script, f"http://127.0.0.1:{server.port}/_control", ADMIN_TOKEN)
     assert "# pass 1" in output
+
+
+def test_the_unittest_example_passes(tmp_path: Path) -> None:
+    script = tmp_path / "test_sync.py"
+    script.write_text(example("unittest"))
+    done = subprocess.run(
+        [sys.executable, str(script), "-v"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Ran 2 tests" in done.stderr
+    assert "OK" in done.stderr.splitlines()[-1]

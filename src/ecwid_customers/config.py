@@ -53,6 +53,8 @@ class Settings:
     metrics: bool = True
     # Origins whose browser pages may call the API (CORS), or "*" for any; none: CORS is off.
     cors_origins: tuple[str, ...] = ()
+    # Why the control plane is off when it is (its CONTROL_DISABLED answer names the cause).
+    control_off_reason: str = "--no-control"
 
 
 # What a browser sends as Origin: a scheme and a host, perhaps a port; no path.
@@ -115,11 +117,25 @@ def plan_serving(
         check_admin_token(admin_token)
         if not control:
             notes.append("--admin-token is ignored: --no-control turns the control plane off.")
+    reason = settings.control_off_reason
     if control and workers > 1:
         # Faults, the journal and store clocks live in one process's memory.
-        notes.append("The control plane is off: it needs a single process (--workers 1).")
+        reason = f"--workers {workers}: it needs a single process"
+        notes.append(f"The control plane is off ({reason}).")
         control = False
     if control and admin_token is None:
         admin_token = new_admin_token()
-    settings = replace(settings, admin_token=admin_token if control else None)
+    settings = replace(
+        settings, admin_token=admin_token if control else None, control_off_reason=reason
+    )
     return ServePlan(settings=settings, workers=workers, notes=tuple(notes))
+
+
+# ``scheme://user:password@host``: the password is what sits between the user's colon and the @.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@]*@")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the password of every URL in it shown as ``***``: the one way a database
+    URL is printed or logged (the banner, log lines, error messages)."""
+    return _URL_PASSWORD.sub(r"\g<head>***@", text)

@@ -324,9 +324,9 @@ def control_unauthorised() -> EcwidError:
     )
 
 
-def control_disabled() -> EcwidError:
+def control_disabled(reason: str = "--no-control") -> EcwidError:
     return EcwidError(
-        404, "CONTROL_DISABLED", "The control plane is disabled on this server (--no-control)"
+        404, "CONTROL_DISABLED", f"The control plane is disabled on this server ({reason})"
     )
 
 

@@ -1,7 +1,9 @@
 """pytest fixtures for testing an Ecwid app against this server (installed as a pytest plugin).
 
 - ``ecwid_server`` (session): a real ``ecwid-customers serve`` on a free loopback port, on a
-  SQLite file of the session's own, so clients in any language can reach it over HTTP;
+  SQLite file of the session's own (``--ecwid-database URL`` picks another database), so
+  clients in any language can reach it over HTTP; or, with ``--ecwid-url URL`` and
+  ``--ecwid-admin-token``, a server that is already running;
 - ``ecwid_store`` (per test): a new, empty store with a token that has every customer scope,
   made through the control plane in a few milliseconds and deleted after the test, with
   helpers for faults, the request journal and the store's clock;
@@ -14,30 +16,28 @@
   webhooks on Ecwid's schedule scaled by 0.001 (15 minutes become 0.9 s).
 
 Under pytest-xdist every worker runs its own server, so tests in parallel never share state.
-The helpers speak the control plane's HTTP API (docs/testing.md) with the standard library:
-the plugin adds no dependency to a user's project.
+The helpers (``ecwid_customers.testing``, which also has ``ThreadedServer`` for unittest)
+speak the control plane's HTTP API (docs/testing.md) with the standard library: the plugin
+adds no dependency to a user's project.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ecwid_customers.domain.tokens import new_admin_token
+from ecwid_customers.testing import ControlClient, ControlError, EcwidStore
 from ecwid_customers.webhook_receiver import WebhookReceiver
 
 _START_TIMEOUT = 30.0
@@ -45,180 +45,54 @@ _START_TIMEOUT = 30.0
 WEBHOOK_RETRY_SCALE = 0.001
 
 
-# The server is on loopback: never send its admin token through an http_proxy from the
-# environment.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# Point the session at a server that is already running, instead of starting one.
+URL_ENV = "ECWID_CUSTOMERS_URL"
+ADMIN_TOKEN_ENV = "ECWID_CUSTOMERS_ADMIN_TOKEN"  # noqa: S105 - a variable's name
+# The database of the server the session starts (default: a SQLite file of its own).
+DATABASE_ENV = "ECWID_CUSTOMERS_TEST_DATABASE"
+
+__all__ = ["ControlClient", "ControlError", "EcwidServer", "EcwidStore"]
 
 
-class ControlError(Exception):
-    """The control plane refused a request (its Ecwid-shaped error is in the message)."""
-
-
-@dataclass(frozen=True)
-class ControlClient:
-    """A minimal client of the control plane (``/_control/...``)."""
-
-    base_url: str
-    admin_token: str
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 - our own server's http URL
-            f"{self.base_url}/_control{path}",
-            data=data,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {self.admin_token}",
-                "Content-Type": "application/json",
-            },
-        )
-        try:
-            with _DIRECT.open(request, timeout=30) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise ControlError(f"{method} /_control{path}: {error.code} {error.read()!r}") from None
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ecwid-customers", "ecwid-customers (the Ecwid stand-in)")
+    group.addoption(
+        "--ecwid-url",
+        default=os.environ.get(URL_ENV),
+        metavar="URL",
+        help=f"Use the ecwid-customers server at URL (http://host:port) instead of starting "
+        f"one; its admin token from --ecwid-admin-token or {ADMIN_TOKEN_ENV}. Also {URL_ENV}.",
+    )
+    group.addoption(
+        "--ecwid-admin-token",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        metavar="admin_...",
+        help=f"The control-plane token of the --ecwid-url server. Also {ADMIN_TOKEN_ENV}.",
+    )
+    group.addoption(
+        "--ecwid-database",
+        default=os.environ.get(DATABASE_ENV),
+        metavar="URL",
+        help="Database of the server the session starts, e.g. postgresql://user@host/db "
+        f"(default: a SQLite file of the session's own). Also {DATABASE_ENV}.",
+    )
 
 
 @dataclass(frozen=True)
 class EcwidServer:
     base_url: str  # http://127.0.0.1:PORT
-    database: Path
-    process: subprocess.Popen[bytes]
+    database: Path | str | None  # the SQLite file, or the URL given; None: not ours
+    process: subprocess.Popen[bytes] | None  # None for a server the session did not start
     control: ControlClient
 
 
-@dataclass(frozen=True)
-class EcwidStore:
-    id: int
-    token: str
-    api_url: str  # http://127.0.0.1:PORT/api/v3/STORE_ID, where an Ecwid client points
-    control: ControlClient = field(repr=False)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    # -- faults ----------------------------------------------------------------------------
-
-    def fault(self, **rule: Any) -> dict[str, Any]:
-        """Add a fault rule for this store, in Python or JSON spelling: ``error=`` an Ecwid
-        errorCode, ``latency_ms=``, ``drop=True``; ``route=``, ``method=``, ``nth=``,
-        ``times=``, ``probability=``, ``ttl_seconds=``. Returns the rule with its id."""
-        body = {_camel(name): value for name, value in rule.items()}
-        body["storeId"] = self.id
-        added: dict[str, Any] = self.control.call("POST", "/faults", body)
-        return added
-
-    def clear_faults(self) -> None:
-        self.control.call("DELETE", f"/faults?storeId={self.id}")
-
-    # -- journal ---------------------------------------------------------------------------
-
-    def journal(self, **filters: str | int) -> list[dict[str, Any]]:
-        """The calls this store received, oldest first; filters: method, status, path, after."""
-        query = urllib.parse.urlencode(filters)
-        found = self.control.call("GET", f"/stores/{self.id}/journal?{query}")
-        items: list[dict[str, Any]] = found["items"]
-        return items
-
-    def clear_journal(self) -> None:
-        self.control.call("DELETE", f"/stores/{self.id}/journal")
-
-    # -- clock, data -----------------------------------------------------------------------
-
-    def freeze_clock(self, at: str | int | None = None) -> dict[str, Any]:
-        """Stop the store's clock now, or at ``at`` (UNIX seconds or ``2024-05-01 10:00:00``)."""
-        change: dict[str, Any] = {"frozenAt": at} if at is not None else {"freeze": True}
-        state: dict[str, Any] = self.control.call("POST", f"/stores/{self.id}/clock", change)
-        return state
-
-    def advance_clock(self, seconds: int) -> dict[str, Any]:
-        state: dict[str, Any] = self.control.call(
-            "POST", f"/stores/{self.id}/clock", {"advance": seconds}
-        )
-        return state
-
-    def reset(self) -> None:
-        """Empty the store and restart its ids; the token stays valid."""
-        self.control.call("POST", f"/stores/{self.id}/reset")
-
-    def export(self) -> dict[str, Any]:
-        exported: dict[str, Any] = self.control.call("GET", f"/stores/{self.id}/export")
-        return exported
-
-    def set_order_history(
-        self,
-        customer_id: int,
-        stats: dict[str, Any] | None = None,
-        purchased_product_ids: list[int] | None = None,
-    ) -> dict[str, Any]:
-        """Give a customer the orders search filters and sorts see (the order-history
-        stand-in): Ecwid's ``stats`` (``numberOfOrders``, ``salesValue``, optionally
-        ``averageOrderValue``, ``firstOrderDate``, ``lastOrderDate``) and the products bought.
-        Replaces what the customer had; returns what it has now."""
-        body: dict[str, Any] = {}
-        if stats is not None:
-            body["stats"] = stats
-        if purchased_product_ids is not None:
-            body["purchasedProductIds"] = purchased_product_ids
-        path = f"/stores/{self.id}/customers/{customer_id}/order-history"
-        history: dict[str, Any] = self.control.call("PUT", path, body)
-        return history
-
-    def order_history(self, customer_id: int) -> dict[str, Any]:
-        path = f"/stores/{self.id}/customers/{customer_id}/order-history"
-        history: dict[str, Any] = self.control.call("GET", path)
-        return history
-
-    # -- webhooks ----------------------------------------------------------------------------
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        """The store's webhook deliveries, newest first, each with its attempts."""
-        found = self.control.call("GET", f"/stores/{self.id}/webhooks")
-        items: list[dict[str, Any]] = found["items"]
-        return items
-
-    def fire(
-        self,
-        event_type: str,
-        entity_id: int,
-        data: dict[str, str] | None = None,
-        signature: str = "valid",
-    ) -> int:
-        """Send an event by hand, signed right, with a wrong key (``"invalid"``) or not at
-        all (``"missing"``); how many apps it was queued for."""
-        body = {"eventType": event_type, "entityId": entity_id, "signature": signature}
-        if data is not None:
-            body["data"] = data
-        queued: int = self.control.call("POST", f"/stores/{self.id}/webhooks/fire", body)["queued"]
-        return queued
-
-    def pause_webhooks(self) -> None:
-        self.control.call("POST", f"/stores/{self.id}/webhooks/pause")
-
-    def resume_webhooks(self) -> None:
-        self.control.call("POST", f"/stores/{self.id}/webhooks/resume")
-
-    def redeliver(self, delivery_id: int) -> None:
-        self.control.call("POST", f"/stores/{self.id}/webhooks/{delivery_id}/redeliver")
-
-    def load(self, fixture: dict[str, Any]) -> None:
-        """Replace the store's content with a fixture (the format ``export`` returns)."""
-        fixture = {"format": "ecwid-customers/store-fixture@1", **fixture}
-        self.control.call("POST", f"/stores/{self.id}/import", fixture)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _start(database: Path, log: Path) -> EcwidServer:
+def _start(database: Path | str, log: Path) -> EcwidServer:
     admin_token = new_admin_token()
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "ecwid_customers", "serve", "--database",
-             f"sqlite:///{database}", "--port", "0", "--log-level", "warning",
+            [sys.executable, "-m", "ecwid_customers", "serve", "--database", url,
+             "--port", "0", "--log-level", "warning", "--no-default-store",
              "--webhook-retry-scale", str(WEBHOOK_RETRY_SCALE)],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -239,11 +113,34 @@ def _start(database: Path, log: Path) -> EcwidServer:
     raise RuntimeError(f"ecwid-customers did not start:\n{log.read_text()}")
 
 
+def _running(url: str, admin_token: str | None) -> EcwidServer:
+    """The server at ``url``, once its control plane has answered the admin token."""
+    if not admin_token:
+        pytest.fail(f"--ecwid-url needs --ecwid-admin-token (or {ADMIN_TOKEN_ENV})", pytrace=False)
+    control = ControlClient(url.rstrip("/"), admin_token)
+    try:
+        control.call("GET", "")
+    except ControlError as error:
+        pytest.fail(f"the server at {url} refused the admin token: {error}", pytrace=False)
+    except OSError as error:
+        pytest.fail(f"no ecwid-customers server at {url}: {error}", pytrace=False)
+    return EcwidServer(control.base_url, None, None, control)
+
+
 @pytest.fixture(scope="session")
-def ecwid_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EcwidServer]:
-    """A running server for the whole session (one per xdist worker)."""
+def ecwid_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EcwidServer]:
+    """A running server for the whole session: the one ``--ecwid-url`` names, else one the
+    session starts (one per xdist worker) on ``--ecwid-database`` or a SQLite file."""
+    url = request.config.getoption("ecwid_url")
+    if url:
+        yield _running(url, request.config.getoption("ecwid_admin_token"))
+        return
     folder = tmp_path_factory.mktemp("ecwid-customers")
-    server = _start(folder / "customers.db", folder / "server.log")
+    database = request.config.getoption("ecwid_database") or folder / "customers.db"
+    server = _start(database, folder / "server.log")
+    assert server.process is not None
     try:
         yield server
     finally:
@@ -267,12 +164,9 @@ def ecwid_store_factory(ecwid_server: EcwidServer) -> Iterator[StoreFactory]:
     control = ecwid_server.control
 
     def make(**settings: Any) -> EcwidStore:
-        body = {_camel(name): value for name, value in settings.items()}
-        if "fixture" in body:
-            body["fixture"] = {"format": "ecwid-customers/store-fixture@1", **body["fixture"]}
-        created = control.call("POST", "/stores", body)
-        made.append(created["storeId"])
-        return EcwidStore(created["storeId"], created["token"], created["apiUrl"], control)
+        store = control.new_store(**settings)
+        made.append(store.id)
+        return store
 
     yield make
     for store_id in made:

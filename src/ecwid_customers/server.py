@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import resource
+import socket
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -19,7 +20,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.application import serving_app
-from ecwid_customers.config import Settings, plan_serving
+from ecwid_customers.config import Settings, plan_serving, redact_url
 from ecwid_customers.control.app import DROPPED
 from ecwid_customers.domain.tokens import redact_query
 from ecwid_customers.http.asgi import App
@@ -53,6 +54,17 @@ class RedactQueryTokens(logging.Filter):
         return True
 
 
+class RedactUrlPasswords(logging.Filter):
+    """A database URL in a log line (a driver's error, say) shows its password as ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = redact_url(message)
+        if shown != message:
+            record.msg, record.args = shown, ()
+        return True
+
+
 def _redact_path(text: str) -> str:
     path, mark, query = text.partition("?")
     return path + mark + redact_query(query) if mark else text
@@ -68,6 +80,8 @@ def _log_config(log_level: str, log_format: str = "text") -> dict[str, Any]:
     config["loggers"]["uvicorn.error"]["filters"] = ["hide_dropped"]
     config["filters"]["redact_tokens"] = {"()": RedactQueryTokens}
     config["loggers"]["uvicorn.access"]["filters"] = ["redact_tokens"]
+    config["filters"]["redact_urls"] = {"()": RedactUrlPasswords}
+    config["handlers"]["default"]["filters"] = ["redact_urls"]  # every line but the access log
     # Our own log lines go where uvicorn's do, in the same format.
     config["loggers"]["ecwid_customers"] = {
         "handlers": ["default"],
@@ -108,6 +122,28 @@ def configure_connections(settings: Settings) -> tuple[int, int]:
     return files, limit
 
 
+class ListenError(OSError):
+    """The server cannot take its address (the port is in use, the address is not this
+    machine's); the message is one line for the operator."""
+
+
+def listen(host: str, port: int, backlog: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (uvicorn's own binding, which on failure logs
+    and exits, raises :class:`ListenError` here instead)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError as error:
+        sock.close()
+        reason = (error.strerror or str(error)).lower()
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)  # worker processes serve the same socket
+    return sock
+
+
 def worker_app() -> App:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
@@ -127,7 +163,9 @@ def run_server(
     log_format: str = "text",
     on_listening: Callable[[int], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0).
+    """Serve until SIGINT/SIGTERM. ``on_listening`` gets the bound port (useful with port 0)
+    once the socket listens and before requests are served: ``serve`` makes its first store
+    there, so a start that cannot listen (:class:`ListenError`) has changed nothing.
 
     ``settings`` pass the same check as ``serve``'s options (``config.plan_serving``): the
     control plane is on exactly when they carry an admin token."""
@@ -161,14 +199,17 @@ def run_server(
         )
     else:
         config = uvicorn.Config(serving_app(open_storage(database_url), settings), **options)
-    # Logged once uvicorn.Config has set logging up.
-    logger.info("open files allowed: %d; connections served at once: %d", files, connections)
     # Bind and listen first, so the port we announce is the one we hold (even when the OS
     # picked it) and connections made right away wait in the backlog instead of being refused.
-    sock = config.bind_socket()
-    sock.listen(config.backlog)
+    sock = listen(host, port, config.backlog)
     if on_listening is not None:
-        on_listening(sock.getsockname()[1])
+        try:
+            on_listening(sock.getsockname()[1])
+        except BaseException:
+            sock.close()
+            raise
+    # Logged once uvicorn.Config has set logging up, and the start is sure to go on.
+    logger.info("open files allowed: %d; connections served at once: %d", files, connections)
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
     else:

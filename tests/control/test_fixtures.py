@@ -424,3 +424,55 @@ async def test_conflicting_fixture_is_a_bad_request(kit: Kit, kind: str) -> None
     await plain_store(kit)
     body = conflicting(kind, await kit.export(1))
     await kit.control_error("POST", "/stores/1/import", 400, "CONTROL_BAD_REQUEST", json=body)
+
+
+FIXTURE_TOKEN = "secret_" + "Fx" * 16
+FIXTURE_PUBLIC = "public_" + "Pb" * 16
+
+
+async def test_a_fixtures_tokens_are_made_and_kept_on_a_second_import(kit: Kit) -> None:
+    fixture = {
+        "store": {"id": 7},
+        "customers": [{"email": "ann@example.net"}],
+        "tokens": [
+            {"token": FIXTURE_TOKEN, "scopes": ["read_customers"]},
+            {"token": FIXTURE_PUBLIC},
+        ],
+    }
+    for _ in range(2):  # the second import keeps the tokens it finds
+        await kit.ok("POST", "/stores/7/import", json=fixture)
+    reader = ApiStore(7, FIXTURE_TOKEN)
+    assert (await kit.api_ok(reader, "GET", "customers"))["total"] == 1
+    assert_error(await kit.api(reader, "POST", json={"email": "b@example.net"}), 403,
+                 "INSUFFICIENT_APP_SCOPE")  # fmt: skip
+    assert (await kit.ok("GET", "/stores/7"))["tokens"] == 2
+    assert b"Fx" not in (await kit.control("GET", "/stores/7/export")).content  # never exported
+
+
+async def test_a_store_made_with_a_fixture_gets_its_tokens(kit: Kit) -> None:
+    fixture = {"tokens": [{"token": FIXTURE_TOKEN}]}
+    created = await kit.ok("POST", "/stores", json={"id": 8, "fixture": fixture})
+    assert created["token"] != FIXTURE_TOKEN  # the store's own token, and the fixture's
+    assert (await kit.api_ok(ApiStore(8, FIXTURE_TOKEN), "GET", "customers"))["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ({"token": "secret_short"}, "tokens[0]: after the prefix"),
+        ({"token": FIXTURE_TOKEN, "scopes": ["fly"]}, "tokens[0]: unknown scope"),
+        ({"token": FIXTURE_TOKEN, "webhookUrl": "http://x.example"}, "tokens[0]: a webhook needs"),
+        ({"scopes": ["read_customers"]}, "is not valid"),
+    ],
+)
+async def test_a_bad_fixture_token_is_400_and_changes_nothing(
+    kit: Kit, token: dict[str, Any], words: str
+) -> None:
+    store = await kit.new_store(id=9)
+    await kit.add_customer(store, "kept@example.net")
+    fixture = {"store": {"id": 9}, "tokens": [token]}
+    refused = await kit.control_error("POST", "/stores/9/import", 400, "CONTROL_BAD_REQUEST",
+                                      json=fixture)  # fmt: skip
+    assert words in refused.json()["errorMessage"]
+    assert await kit.emails(store) == ["kept@example.net"]
+    assert (await kit.ok("GET", "/stores/9"))["tokens"] == 1

@@ -10,13 +10,14 @@ import click
 
 from ecwid_customers import __version__
 from ecwid_customers.cli.database import db
+from ecwid_customers.cli.failures import OneLineGroup
 from ecwid_customers.cli.serve import serve
 from ecwid_customers.cli.stores import store
 from ecwid_customers.cli.tokens import token
 from ecwid_customers.cli.webhooks import webhooks
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ecwid-customers")
 def main() -> None:
     """Ecwid's Customers REST API (v3), served from your own database.

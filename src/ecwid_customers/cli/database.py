@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ecwid_customers.cli.common import check_url, database_option
+from ecwid_customers.cli.failures import database_errors
 
 
 @click.group()
@@ -18,10 +19,11 @@ def db_upgrade(database_url: str) -> None:
     """Apply every pending schema migration (the server also does this when it starts)."""
     from ecwid_customers.storage import migrate
 
-    check_url(database_url)
-    before = migrate.current(database_url)
-    migrate.upgrade(database_url)
-    after = migrate.current(database_url)
+    check_url(database_url, create=True)
+    with database_errors(database_url):
+        before = migrate.current(database_url)
+        migrate.upgrade(database_url)
+        after = migrate.current(database_url)
     if before == after:
         click.echo(f"Already at the newest schema ({after}).")
     else:
@@ -35,6 +37,7 @@ def db_current(database_url: str) -> None:
     from ecwid_customers.storage import migrate
 
     check_url(database_url)
-    revision = migrate.current(database_url)
+    with database_errors(database_url):
+        revision = migrate.current(database_url)
     newest = " (newest)" if revision == migrate.HEAD else f" (newest is {migrate.HEAD})"
     click.echo(f"{revision or 'empty'}{newest}")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ecwid_customers import __version__, admin
-from ecwid_customers.cli.common import database_option, with_storage
-from ecwid_customers.config import ONE_MIB, Settings, SettingsError, plan_serving
+from ecwid_customers.cli.common import database_option, plural, with_storage
+from ecwid_customers.cli.fixture_files import FixtureFile, read_fixture_dir
+from ecwid_customers.config import ONE_MIB, Settings, SettingsError, plan_serving, redact_url
+from ecwid_customers.control import fixtures
 from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
+from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.ids import MAX_RATE_LIMIT
 from ecwid_customers.domain.webhooks import GdprNames
+from ecwid_customers.errors import EcwidError
 from ecwid_customers.scopes import CUSTOMER_SCOPES
+from ecwid_customers.storage import Storage
 
 
 @click.command()
@@ -158,6 +165,22 @@ from ecwid_customers.scopes import CUSTOMER_SCOPES
     "preflights are answered and answers carry Access-Control-Allow-Origin. Repeatable; off "
     "by default.",
 )
+@click.option(
+    "--no-default-store",
+    is_flag=True,
+    envvar="ECWID_CUSTOMERS_NO_DEFAULT_STORE",
+    show_envvar=True,
+    help=f"Do not create store {admin.DEFAULT_STORE_ID} and its all-scopes token on an empty "
+    "database (production: make stores and tokens with `store create` and `token create`).",
+)
+@click.option(
+    "--fixtures",
+    "fixture_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Load every *.json store fixture in DIR, with its tokens, at each start (each store's "
+    "content is replaced by its file's; tokens it has stay).",
+)
 @click.option("--access-log", is_flag=True, help="Log one line per request.")
 @click.option(
     "--log-level",
@@ -196,12 +219,17 @@ def serve(
     no_webhooks: bool,
     no_metrics: bool,
     cors_origins: tuple[str, ...],
+    no_default_store: bool,
+    fixture_dir: Path | None,
     access_log: bool,
     log_level: str,
     log_format: str,
 ) -> None:
-    """Run the API server (and its control plane, unless --no-control)."""
-    from ecwid_customers.server import run_server
+    """Run the API server (and its control plane, unless --no-control).
+
+    Once it listens, and only then, it loads --fixtures and, on a database with no store yet
+    (unless --no-default-store), creates store 1003 and a token, and prints them."""
+    from ecwid_customers.server import ListenError, run_server
 
     wire = Settings(
         allow_query_token=allow_query_token,
@@ -230,20 +258,48 @@ def serve(
     for note in plan.notes:
         click.echo(note, err=True)
     settings = plan.settings
-    issued = with_storage(database_url, admin.bootstrap)
-    run_server(
-        database_url,
-        settings,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        log_level=log_level,
-        log_format=log_format,
-        on_listening=lambda bound: _print_banner(
-            database_url, host, bound, issued, settings.admin_token
-        ),
-    )
+    loaded = read_fixture_dir(fixture_dir) if fixture_dir is not None else []
+
+    def prepare(bound: int) -> None:
+        # The port is ours now: a start that cannot listen has created nothing.
+        issued = with_storage(
+            database_url,
+            lambda storage: _prepare(storage, loaded, default_store=not no_default_store),
+            create=True,
+        )
+        _print_banner(database_url, host, bound, issued, settings.admin_token)
+
+    try:
+        run_server(
+            database_url,
+            settings,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            log_level=log_level,
+            log_format=log_format,
+            on_listening=prepare,
+        )
+    except ListenError as error:
+        raise click.ClickException(str(error)) from None
+
+
+async def _prepare(
+    storage: Storage, loaded: list[FixtureFile], *, default_store: bool
+) -> admin.IssuedToken | None:
+    """Load the fixtures, then make the first store when asked and the database has none."""
+    for item in loaded:
+        dump = item.dump
+        try:
+            await storage.import_store(dump, now=SystemClock().now())
+            await fixtures.make_tokens(storage, dump.store.id, item.fixture)
+        except EcwidError as error:
+            raise click.ClickException(f"{item.path}: {error.message}") from None
+        customers = plural(len(dump.customers), "customer")
+        tokens = plural(len(item.fixture.tokens), "token")
+        click.echo(f"Loaded {item.path.name}: store {dump.store.id}, {customers}, {tokens}.")
+    return await admin.bootstrap(storage) if default_store else None
 
 
 def _print_banner(
@@ -257,7 +313,9 @@ def _print_banner(
     if ":" in reachable:
         reachable = f"[{reachable}]"
     base = f"http://{reachable}:{port}/api/v3"
-    click.echo(f"ecwid-customers {__version__}, database {database_url}, listening on {base}")
+    click.echo(
+        f"ecwid-customers {__version__}, database {redact_url(database_url)}, listening on {base}"
+    )
     click.echo(f"API reference: http://{reachable}:{port}/docs (OpenAPI: /openapi.json)")
     if admin_token is not None:
         click.echo(
@@ -269,7 +327,8 @@ def _print_banner(
         click.echo(
             "Tokens are stored hashed and are shown only when made; make one with\n"
             "  ecwid-customers token create --store STORE_ID "
-            f"--scopes {','.join(CUSTOMER_SCOPES[:3])}"
+            f"--scopes {','.join(CUSTOMER_SCOPES[:3])}\n"
+            "(and a store first, when there is none: ecwid-customers store create --id STORE_ID)"
         )
         return
     store_id = issued.info.store_id

@@ -6,13 +6,16 @@ from typing import BinaryIO
 
 import click
 
-from ecwid_customers.cli.common import database_option, table, with_storage
+from ecwid_customers.cli.common import database_option, plural, table, with_storage
+from ecwid_customers.cli.progress import progress
+from ecwid_customers.cli.seed import store_seed
 from ecwid_customers.control import fixtures
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.ids import MAX_RATE_LIMIT, parse_id
 from ecwid_customers.domain.models import Store
 from ecwid_customers.errors import EcwidError
 from ecwid_customers.storage import Storage
+from ecwid_customers.storage.base import StoreDump
 
 
 @click.group()
@@ -57,7 +60,7 @@ def store_create(
     async def work(storage: Storage) -> None:
         await storage.create_store(new, now=SystemClock().now())
 
-    with_storage(database_url, work)
+    with_storage(database_url, work, create=True)
     click.echo(f"Created store {store_id} (languages: {','.join(codes)}).")
 
 
@@ -97,13 +100,22 @@ def store_list(database_url: str) -> None:
 def store_export(database_url: str, store_id: int, output: str) -> None:
     """Write a store (settings, groups, extra fields, customers, deletions; not tokens) as a
     JSON fixture: diffable, and loadable with `store import` or the control plane."""
-    dump = with_storage(database_url, lambda storage: storage.export_store(store_id))
+
+    async def read(storage: Storage) -> StoreDump | None:
+        summary = await storage.get_store(store_id)
+        size = summary.customers if summary is not None else 0
+        with progress(f"Reading {plural(size, 'customer')}", None, items=size):
+            return await storage.export_store(store_id)
+
+    dump = with_storage(database_url, read)
     if dump is None:
         raise click.ClickException(f"store {store_id} does not exist")
     with click.open_file(output, "wb") as out:
         out.write(fixtures.to_json(dump))
     if output != "-":
-        click.echo(f"Exported store {store_id} ({len(dump.customers)} customers) to {output}.")
+        click.echo(
+            f"Exported store {store_id} ({plural(len(dump.customers), 'customer')}) to {output}."
+        )
 
 
 @store.command("import")
@@ -111,15 +123,25 @@ def store_export(database_url: str, store_id: int, output: str) -> None:
 @click.argument("fixture_file", metavar="FILE", type=click.File("rb"))
 @click.option("--id", "store_id", type=click.IntRange(1), help="Store id (default: the file's).")
 def store_import(database_url: str, fixture_file: BinaryIO, store_id: int | None) -> None:
-    """Load a JSON fixture into a store, replacing its content (its tokens stay). The store is
-    created when missing. Customers without an id are created as a POST would create them."""
+    """Load a JSON fixture into a store, replacing its content (its tokens stay, and the
+    fixture's own `tokens` are made). The store is created when missing. Customers without an
+    id are created as a POST would create them."""
     now = SystemClock().now()
     try:
-        dump = fixtures.to_dump(fixtures.parse(fixture_file.read()), store_id=store_id, now=now)
-        with_storage(database_url, lambda storage: storage.import_store(dump, now=now))
+        fixture = fixtures.parse(fixture_file.read())
+        size = len(fixture.customers)
+        with progress(f"Checking {plural(size, 'customer')}", None, items=size):
+            dump = fixtures.to_dump(fixture, store_id=store_id, now=now)
+
+        async def write(storage: Storage) -> None:
+            with progress(f"Storing {plural(size, 'customer')}", None, items=size):
+                await storage.import_store(dump, now=now)
+                await fixtures.make_tokens(storage, dump.store.id, fixture)
+
+        with_storage(database_url, write, create=True)
     except EcwidError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Imported {len(dump.customers)} customers into store {dump.store.id}.")
+    click.echo(f"Imported {plural(len(dump.customers), 'customer')} into store {dump.store.id}.")
 
 
 @store.command("reset")
@@ -192,3 +214,6 @@ def _set_suspended(database_url: str, store_id: int, suspended: bool) -> None:
     )
     if not changed:
         raise click.ClickException(f"store {store_id} does not exist")
+
+
+store.add_command(store_seed)

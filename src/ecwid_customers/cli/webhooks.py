@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from ecwid_customers.cli.common import database_option, table, with_storage
+from ecwid_customers.cli.common import database_option, plural, table, with_storage
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.ids import MAX_ID
 from ecwid_customers.domain.webhooks import (
@@ -107,7 +107,7 @@ def _set_paused(database_url: str, store_id: int, paused: bool) -> None:
 def webhooks_clear(database_url: str, store_id: int) -> None:
     """Forget the store's deliveries, queued ones too."""
     removed = with_storage(database_url, lambda s: s.clear_deliveries(store_id))
-    click.echo(f"Removed {removed} deliveries of store {store_id}.")
+    click.echo(f"Removed {plural(removed, 'delivery', 'deliveries')} of store {store_id}.")
 
 
 @webhooks.command("fire")
@@ -155,7 +155,7 @@ def webhooks_fire(
             firing=Firing(signature=signature, token_id=token_id),
         ),
     )
-    click.echo(f"Queued {event_type} for {queued} token(s).")
+    click.echo(f"Queued {event_type} for {plural(queued, 'token')}.")
 
 
 @webhooks.command("personal-data-request")
@@ -187,4 +187,4 @@ def webhooks_personal_data(
         return await storage.emit_event(store_id, event, now=SystemClock().now())
 
     queued = with_storage(database_url, work)
-    click.echo(f"Queued {event.type} for {queued} token(s).")
+    click.echo(f"Queued {event.type} for {plural(queued, 'token')}.")

@@ -2,7 +2,9 @@
 
 An export is diffable: keys in a fixed order, customers by id, two-space indentation, so a
 fixture kept in a repository changes by the lines that changed. Tokens are never exported
-(only their hashes exist). A customer entry without an ``id`` is read as a create-customer
+(only their hashes exist), but a fixture written by hand may list tokens to make, each with
+its value, scopes and webhook, so a fixture can be a whole test set-up (``serve --fixtures``).
+A customer entry without an ``id`` is read as a create-customer
 body, so fixtures can also be written by hand: it gets ids and derived fields as a POST would.
 Either kind of entry may carry the order-history stand-in (``domain/orders.py``): ``stats``
 and the fixture-only ``purchasedProductIds``; without them a customer has no orders.
@@ -10,11 +12,12 @@ and the fixture-only ``purchasedProductIds``; without them a customer has no ord
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import msgspec
 
-from ecwid_customers import errors
+from ecwid_customers import admin, errors
 from ecwid_customers.domain.clock import format_ecwid_time, in_time_range, parse_ecwid_time
 from ecwid_customers.domain.create import (
     assign_ids,
@@ -36,7 +39,11 @@ from ecwid_customers.domain.models import (
 )
 from ecwid_customers.domain.orders import OrderHistory, no_orders, order_history
 from ecwid_customers.domain.passwords import hash_password
-from ecwid_customers.storage.base import DumpedCustomer, NextIds, StoreDump
+from ecwid_customers.domain.tokens import check_token_format
+from ecwid_customers.scopes import CUSTOMER_SCOPES, parse_scopes
+from ecwid_customers.storage.base import DumpedCustomer, NextIds, Storage, StoreDump
+from ecwid_customers.storage.errors import TokenExists
+from ecwid_customers.storage.outbox import TokenWebhook
 
 FORMAT = "ecwid-customers/store-fixture@1"
 
@@ -58,6 +65,17 @@ class FixtureCustomer(Customer, kw_only=True):
     purchased_product_ids: list[int] | None = None
 
 
+class FixtureToken(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """A token to make with the store (its value given: a fixture is read, never written,
+    with tokens, since only their hashes are kept)."""
+
+    token: str
+    scopes: list[str] | None = None  # None: every customer scope
+    webhook_url: str | None = None
+    client_secret: str | None = None
+    webhook_events: list[str] | None = None
+
+
 class Fixture(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
     format: str = FORMAT
     store: FixtureStore = msgspec.field(default_factory=FixtureStore)
@@ -66,6 +84,7 @@ class Fixture(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_field
     extra_fields: list[ExtraFieldDefinition] = msgspec.field(default_factory=list)
     customers: list[dict[str, Any]] = msgspec.field(default_factory=list)
     deleted_customers: list[DeletedCustomer] = msgspec.field(default_factory=list)
+    tokens: list[FixtureToken] = msgspec.field(default_factory=list)
 
 
 _encode = msgspec.json.Encoder().encode
@@ -112,7 +131,39 @@ def parse(body: bytes) -> Fixture:
         raise _bad("is not valid", error) from None
     if fixture.format != FORMAT:
         raise _bad("format", f"expected {FORMAT!r}, got {fixture.format!r}")
+    for index, entry in enumerate(fixture.tokens):
+        _token_parts(f"tokens[{index}]", entry)
     return fixture
+
+
+def _token_parts(where: str, entry: FixtureToken) -> tuple[tuple[str, ...], TokenWebhook | None]:
+    try:
+        check_token_format(entry.token)
+        scopes = CUSTOMER_SCOPES if entry.scopes is None else parse_scopes(",".join(entry.scopes))
+        webhook = admin.token_webhook(entry.webhook_url, entry.client_secret, entry.webhook_events)
+    except ValueError as error:
+        raise _bad(where, error) from None
+    return scopes, webhook
+
+
+async def load(
+    storage: Storage, fixture: Fixture, *, store_id: int | None, now: int, stored_at: int
+) -> StoreDump:
+    """Make the store exactly the fixture (``to_dump`` with ``now`` on the store's clock, then
+    ``import_store`` at ``stored_at``), then make its tokens; a token the store already has
+    stays as it is, so loading a fixture again changes only the store's content."""
+    dump = to_dump(fixture, store_id=store_id, now=now)
+    await storage.import_store(dump, now=stored_at)
+    await make_tokens(storage, dump.store.id, fixture)
+    return dump
+
+
+async def make_tokens(storage: Storage, store_id: int, fixture: Fixture) -> None:
+    """Make the fixture's tokens in the store, but for those it already has."""
+    for index, entry in enumerate(fixture.tokens):
+        scopes, webhook = _token_parts(f"tokens[{index}]", entry)
+        with contextlib.suppress(TokenExists):
+            await admin.issue_token(storage, store_id, scopes, token=entry.token, webhook=webhook)
 
 
 def check_store_settings(spec: FixtureStore) -> None:

@@ -29,12 +29,15 @@ def token_kind(token: str) -> TokenKind:
 
 
 def check_token_format(token: str) -> None:
-    """Reject values that cannot be an Ecwid token (for ``token create --token``)."""
+    """Reject values that cannot be an Ecwid token (``token create --token``, a pinned
+    control-plane token, a fixture's tokens): Ecwid's are a prefix and 32 alphanumerics."""
     kind, sep, body = token.partition("_")
     if kind not in ("secret", "public") or not sep:
         raise ValueError("a token starts with secret_ or public_")
-    if not body or any(ch not in _ALPHABET for ch in body):
-        raise ValueError("after the prefix a token has only letters and digits")
+    if len(body) != _BODY_LENGTH or any(ch not in _ALPHABET for ch in body):
+        raise ValueError(
+            f"after the prefix a token has only letters and digits, {_BODY_LENGTH} of them"
+        )
 
 
 def hash_token(token: str) -> bytes:

@@ -152,7 +152,7 @@ class EcwidApp:
         path: str = scope["path"]
         if not path.startswith(API_PREFIX) or "\x00" in path:
             if is_control_path(path):
-                raise errors.control_disabled()
+                raise errors.control_disabled(self.settings.control_off_reason)
             if path in health.PATHS:
                 return await health.health_response(path, scope["method"], self.storage)
             meta = await meta_response(path, scope["method"])

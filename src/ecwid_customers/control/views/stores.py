@@ -160,6 +160,7 @@ async def create_store(call: ControlCall) -> Response:
         if dump is not None:
             settings = msgspec.structs.replace(dump.store, id=store_id)
             await call.storage.import_store(msgspec.structs.replace(dump, store=settings), now=now)
+            await fixtures.make_tokens(call.storage, store_id, fixture)
         token = await _issue(call, store_id, spec)
     except BaseException:
         await call.storage.delete_store(store_id)  # no half-made store left behind
@@ -223,8 +224,9 @@ async def import_store(call: ControlCall) -> Response:
         raise errors.control_bad_request("a store id is a positive integer")
     fixture = fixtures.parse(await call.raw_body())
     now = call.kit.clocks.of(store_id).now()
-    dump = fixtures.to_dump(fixture, store_id=store_id, now=now)
-    await call.storage.import_store(dump, now=call.system.now())
+    dump = await fixtures.load(
+        call.storage, fixture, store_id=store_id, now=now, stored_at=call.system.now()
+    )
     call.kit.faults.clear(store_id)
     call.kit.journal.clear(store_id)
     return json_response({"storeId": store_id, "customers": len(dump.customers)})
