@@ -62,6 +62,15 @@ def database_errors(database_url: str) -> Iterator[None]:
         ) from None
 
 
+# click 8.2 raises this for a group given alone (8.1 printed the help and exited by itself);
+# an empty tuple catches nothing.
+_NO_ARGS_IS_HELP: tuple[type[click.UsageError], ...] = tuple(
+    getattr(click.exceptions, name)
+    for name in ("NoArgsIsHelpError",)
+    if hasattr(click.exceptions, name)
+)
+
+
 class OneLineGroup(click.Group):
     """A click group whose errors, its own and any a command raises, are one line each."""
 
@@ -73,7 +82,7 @@ class OneLineGroup(click.Group):
             result = super().main(args, *pos, **kwargs)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
-        except click.exceptions.NoArgsIsHelpError as bare:  # a group alone: its help
+        except _NO_ARGS_IS_HELP as bare:  # a group alone: its help
             bare.show()
             sys.exit(bare.exit_code)
         except click.Abort:
