@@ -130,8 +130,8 @@ def store_import(database_url: str, fixture_file: BinaryIO, store_id: int | None
     try:
         fixture = fixtures.parse(fixture_file.read())
         size = len(fixture.customers)
-        with progress(f"Checking {plural(size, 'customer')}", None, items=size):
-            dump = fixtures.to_dump(fixture, store_id=store_id, now=now)
+        with progress(f"Checking {plural(size, 'customer')}", size) as checked:
+            dump = fixtures.to_dump(fixture, store_id=store_id, now=now, checked=checked)
 
         async def write(storage: Storage) -> None:
             with progress(f"Storing {plural(size, 'customer')}", None, items=size):

@@ -13,6 +13,7 @@ and the fixture-only ``purchasedProductIds``; without them a customer has no ord
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -187,8 +188,15 @@ def _time(where: str, text: str) -> int:
     return seconds
 
 
-def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
+def to_dump(
+    fixture: Fixture,
+    *,
+    store_id: int | None,
+    now: int,
+    checked: Callable[[int], None] | None = None,
+) -> StoreDump:
     """The store the fixture describes, with id ``store_id`` (or the fixture's own).
+    ``checked(n)`` hears of each ``n`` customers checked (a progress bar's step).
 
     Raises ``CONTROL_BAD_REQUEST`` naming the entry at fault; nothing is stored by then.
     """
@@ -207,6 +215,7 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
     )
     known_groups = {GENERAL_GROUP_ID} | {group.id for group in fixture.customer_groups}
     definitions = {field.key: field for field in fixture.extra_fields}
+    step = checked or _no_step
     kept: list[DumpedCustomer] = []
     new: list[tuple[int, CustomerInput, OrderHistory]] = []
     for index, sent in enumerate(fixture.customers):
@@ -246,6 +255,8 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
             raise _bad(where, error.message) from None
         except (msgspec.ValidationError, ValueError) as error:
             raise _bad(where, error) from None
+        if "id" in entry:
+            step(1)
     for deleted in fixture.deleted_customers:
         _time("deletedCustomers", deleted.date)
     for field in fixture.extra_fields:
@@ -258,7 +269,11 @@ def to_dump(fixture: Fixture, *, store_id: int | None, now: int) -> StoreDump:
         customers=kept,
         deleted=fixture.deleted_customers,
     )
-    return _checked(_with_new_customers(dump, new, known_groups, definitions, now))
+    return _checked(_with_new_customers(dump, new, known_groups, definitions, now, step))
+
+
+def _no_step(count: int) -> None:
+    """No one listens for progress."""
 
 
 def _checked(dump: StoreDump) -> StoreDump:
@@ -306,6 +321,7 @@ def _with_new_customers(
     known_groups: set[int],
     definitions: dict[str, ExtraFieldDefinition],
     now: int,
+    step: Callable[[int], None],
 ) -> StoreDump:
     """Number hand-written customers after the fixture's own ids, as creates would."""
     if not new:
@@ -330,6 +346,7 @@ def _with_new_customers(
         )
         numbered.registered = numbered.updated = format_ecwid_time(now)
         numbered.stats = history.stats
+        step(1)
         customer_id, contact_id, address_id = (
             customer_id + 1,
             contact_id + contacts,
