@@ -3,8 +3,9 @@ unless it is turned off; around that, the metrics and CORS when they are on."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ecwid_customers.config import Settings
-from ecwid_customers.control.app import KitApp
 from ecwid_customers.domain.clock import Clock
 from ecwid_customers.http.app import EcwidApp
 from ecwid_customers.http.asgi import App
@@ -12,6 +13,9 @@ from ecwid_customers.http.cors import Cors
 from ecwid_customers.http.instrument import Instrumented
 from ecwid_customers.storage.base import Storage
 from ecwid_customers.webhooks.dispatcher import Dispatcher
+
+if TYPE_CHECKING:
+    from ecwid_customers.control.app import KitApp
 
 
 def build_app(
@@ -33,6 +37,9 @@ def build_app(
     api = EcwidApp(storage, settings, clock, services)
     if not api.settings.admin_token:
         return api
+    # Imported here: a server without the kit loads none of it (a shorter start).
+    from ecwid_customers.control.app import KitApp
+
     return KitApp(api, api.settings.admin_token)
 
 

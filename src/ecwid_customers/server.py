@@ -21,7 +21,7 @@ from uvicorn.supervisors import Multiprocess
 
 from ecwid_customers.application import serving_app
 from ecwid_customers.config import Settings, plan_serving, redact_url
-from ecwid_customers.control.app import DROPPED
+from ecwid_customers.control import DROPPED
 from ecwid_customers.domain.tokens import redact_query
 from ecwid_customers.http.asgi import App
 from ecwid_customers.http.protocol import GuardedHttpToolsProtocol

@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from ecwid_customers import errors
+from ecwid_customers.control import DROPPED
 from ecwid_customers.control import faults as faults_module
-from ecwid_customers.control.app import DROPPED, KitApp
+from ecwid_customers.control.app import KitApp
 from ecwid_customers.control.faults import NOTHING, FaultBook, FaultRule, Outcome
 from ecwid_customers.http.asgi import Message
 from tests.control.conftest import ADMIN, ADMIN_TOKEN, ApiStore, Kit

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ecwid_customers import __version__, admin
 from ecwid_customers.cli.common import database_option, plural, with_storage
-from ecwid_customers.cli.fixture_files import FixtureFile, read_fixture_dir
 from ecwid_customers.config import ONE_MIB, Settings, SettingsError, plan_serving, redact_url
-from ecwid_customers.control import fixtures
 from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from ecwid_customers.domain.clock import SystemClock
 from ecwid_customers.domain.ids import MAX_RATE_LIMIT
@@ -18,6 +17,9 @@ from ecwid_customers.domain.webhooks import GdprNames
 from ecwid_customers.errors import EcwidError
 from ecwid_customers.scopes import CUSTOMER_SCOPES
 from ecwid_customers.storage import Storage
+
+if TYPE_CHECKING:
+    from ecwid_customers.cli.fixture_files import FixtureFile
 
 
 @click.command()
@@ -258,7 +260,12 @@ def serve(
     for note in plan.notes:
         click.echo(note, err=True)
     settings = plan.settings
-    loaded = read_fixture_dir(fixture_dir) if fixture_dir is not None else []
+    loaded: list[FixtureFile] = []
+    if fixture_dir is not None:
+        # Imported only when asked for: the fixture machinery is a large share of a start.
+        from ecwid_customers.cli.fixture_files import read_fixture_dir
+
+        loaded = read_fixture_dir(fixture_dir)
 
     def prepare(bound: int) -> None:
         # The port is ours now: a start that cannot listen has created nothing.
@@ -289,6 +296,8 @@ async def _prepare(
     storage: Storage, loaded: list[FixtureFile], *, default_store: bool
 ) -> admin.IssuedToken | None:
     """Load the fixtures, then make the first store when asked and the database has none."""
+    from ecwid_customers.control import fixtures
+
     for item in loaded:
         dump = item.dump
         try:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ecwid_customers.control import DROPPED
 from ecwid_customers.control.faults import NOTHING
 from ecwid_customers.control.journal import JournalEntry
 from ecwid_customers.control.kit import TestKit
@@ -30,7 +31,6 @@ logger = logging.getLogger("ecwid_customers.control")
 
 # Returned instead of a response when a fault rule drops the connection: uvicorn then closes
 # it without answering (server.py keeps its complaint about the return value out of the log).
-DROPPED = "ecwid-customers: connection dropped by a fault rule"
 
 
 class DropConnection(NoAnswer):
