@@ -22,7 +22,7 @@ from ecwid_customers.http.openapi import error_catalogue, openapi_document
 from ecwid_customers.http.request import Request
 from ecwid_customers.http.routes import ROUTES, Route
 from ecwid_customers.storage.sqlite.storage import SQLiteStorage
-from tests.support import Api, asgi_client, assert_error
+from tests.support import Api, asgi_client, assert_error, full_customer_body
 
 API = "/api/v3/{storeId}/"
 
@@ -331,3 +331,26 @@ def test_the_webhooks_are_documented_with_the_body_the_server_sends() -> None:
     assert validator.is_valid(msgspec.to_builtins(body))
     assert not validator.is_valid({**msgspec.to_builtins(body), "entityId": "5"})
     assert [p["name"] for p in post["parameters"]] == ["eventtype", "X-Ecwid-Webhook-Signature"]
+
+
+async def test_compression_is_documented_as_the_server_does_it(api: Api) -> None:
+    """The document says answers may be gzip (headers on every 200, a word in the info), and
+    what a real compressed answer carries fits the headers it declares."""
+    document = openapi_document()
+    assert "gzip" in document["info"]["description"]
+    for _method, _path, operation in _operations(document):
+        headers = operation["responses"]["200"]["headers"]
+        assert set(headers) == {"Content-Encoding", "Vary"}
+        if "requestBody" in operation:
+            assert "Content-Encoding: gzip" in operation["requestBody"]["description"]
+    customer_id = await api.create_ok(full_customer_body())
+    answer = await api.client.get(
+        api.url(f"customers/{customer_id}"), headers={**api.auth(), "Accept-Encoding": "gzip"}
+    )
+    declared = _documented(
+        next(r for r in ROUTES if r.path == "customers/{customerId}" and r.method == "GET")
+    )
+    declared_headers = declared["responses"]["200"]["headers"]
+    for name in ("Content-Encoding", "Vary"):
+        validator = jsonschema_rs.validator_for(declared_headers[name]["schema"])
+        assert validator.is_valid(answer.headers[name])

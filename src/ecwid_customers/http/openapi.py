@@ -145,6 +145,20 @@ def _error_responses(found: tuple[ErrorConstructor, ...]) -> dict[str, Any]:
     return responses
 
 
+# An answer's compression, as every JSON answer may carry it (http/encoding.py).
+_COMPRESSION_HEADERS: dict[str, Any] = {
+    "Content-Encoding": {
+        "description": "`gzip` when the answer is compressed (1 KiB or more, and the "
+        "request's `Accept-Encoding` allows gzip); absent otherwise.",
+        "schema": {"type": "string", "enum": ["gzip"]},
+    },
+    "Vary": {
+        "description": "`Accept-Encoding`: the answer depends on it.",
+        "schema": {"type": "string"},
+    },
+}
+
+
 def _scopes_text(route: Route) -> str:
     parts = []
     if route.scopes:
@@ -206,6 +220,7 @@ def openapi_document() -> dict[str, Any]:
             "responses": {
                 "200": {
                     "description": "OK",
+                    "headers": _COMPRESSION_HEADERS,
                     "content": {_JSON: {"schema": ref_of[operation.ok]}},
                 },
                 **_error_responses(route_errors(route)),
@@ -219,7 +234,8 @@ def openapi_document() -> dict[str, Any]:
                 "required": True,
                 "description": (
                     "JSON (`text/json` is accepted too). Unknown keys are ignored, and a key "
-                    "set to null counts as left out."
+                    "set to null counts as left out. It may be sent gzip-compressed "
+                    "(`Content-Encoding: gzip`); the size limit applies after decompression."
                 ),
                 "content": {_JSON: {"schema": body_schema}},
             }
@@ -233,7 +249,10 @@ def openapi_document() -> dict[str, Any]:
             "description": (
                 "Ecwid's Customers REST API as this server implements it. Every error is "
                 '`{"errorMessage": ..., "errorCode": ...}`; a method a path does not serve '
-                "is a 405 `METHOD_NOT_ALLOWED`."
+                "is a 405 `METHOD_NOT_ALLOWED`. Answers of 1 KiB or more are gzip-compressed "
+                "when the request's `Accept-Encoding` allows gzip, and say so in "
+                "`Content-Encoding` (with `Vary: Accept-Encoding`); request bodies may be sent "
+                "gzip-compressed too."
             ),
         },
         "tags": [{"name": name, "description": text} for name, text in TAGS.values()],
