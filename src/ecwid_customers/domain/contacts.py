@@ -156,6 +156,18 @@ def _primary_phone(
             told[id(contact)] = _Sent(told[id(contact)].where, contact is chosen or None)
 
 
+def _new_email_contact(contacts: list[Contact], email: str, timestamp: str) -> Contact:
+    """The customer's own EMAIL contact, when the list has none: the default, last in order."""
+    return Contact(
+        id=0,
+        contact=email,
+        type="EMAIL",
+        default=True,
+        order_by=_next_order(contacts, "EMAIL"),
+        timestamp=timestamp,
+    )
+
+
 def _own_of(contacts: list[Contact], email: str) -> Contact | None:
     """The own email contact. Data stored before these rules may hold the address twice (or in
     two spellings): the default one is the own one then."""
@@ -186,14 +198,7 @@ def _settle(
     _check_email_sent_once(contacts, email, told)
     own = _own_of(contacts, email)
     if own is None:
-        own = Contact(
-            id=0,
-            contact=email,
-            type="EMAIL",
-            default=True,
-            order_by=_next_order(contacts, "EMAIL"),
-            timestamp=timestamp,
-        )
+        own = _new_email_contact(contacts, email, timestamp)
         contacts.append(own)
     own.contact = email  # the same address, spelt as the customer's email now is (Q22)
     for contact in contacts:
@@ -246,16 +251,7 @@ def build_contacts(
     """The contact list of a new customer, with id 0 placeholders."""
     contacts, told = _from_input(sent or [], timestamp=timestamp)
     if _own_of(contacts, email) is None:  # added before the phones, as Ecwid's examples list it
-        contacts.append(
-            Contact(
-                id=0,
-                contact=email,
-                type="EMAIL",
-                default=True,
-                order_by=_next_order(contacts, "EMAIL"),
-                timestamp=timestamp,
-            )
-        )
+        contacts.append(_new_email_contact(contacts, email, timestamp))
     if primary_phone is not None and primary_phone.strip():
         _primary_phone(contacts, told, primary_phone, timestamp=timestamp)
     elif billing_phone:
