@@ -173,3 +173,50 @@ async def test_access_answers_are_not_kept_while_nobody_listens(
         )
     assert await stamp_is(True)  # the listener is gone: every access check asks again
     assert await stamp_is(False)  # and back, after at most a second
+
+
+async def test_an_answer_kept_before_a_listener_loss_is_not_reused_after_it(
+    storage: PostgresStorage, postgres_database: str
+) -> None:
+    """A change made while nobody listened sends its notice to no one: what was kept before
+    the loss must not count again once the listener is back, however many notices follow."""
+    engine = storage.engine
+    await storage.create_store(Store(id=2002, languages=("en",)), now=NOW)
+    token_hash = hash_token("secret_kept")
+    token = NewToken(token_hash=token_hash, kind="secret", scopes=("read_customers",), hint="k")
+    info = await storage.create_token(1003, token, now=NOW)
+
+    async def stamp() -> int:
+        for _ in range(300):  # a listener (back) within a second or so
+            found = engine.change_stamp()
+            if found is not None:
+                return found
+            await asyncio.sleep(0.01)
+        raise AssertionError("the listener did not come back")
+
+    kept_at = await stamp()
+    assert (await storage.access(1003, token_hash)).grant is not None  # kept from here on
+    with psycopg.connect(storage.url, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'ecwid-customers listener' AND datname = current_database()"
+        )
+        # Revoked by hand while the listener is away (as another process would): no notice.
+        connection.execute("UPDATE tokens SET revoked_at = 1 WHERE id = %s", (info.id,))
+    other = PostgresStorage(postgres_database)
+    await other.open()
+    try:
+        # The count never goes back, so nothing kept before the loss can match it again.
+        assert await stamp() > kept_at
+        # Notices about another store, until the count is well past where the answer was kept.
+        for limit in range(1, kept_at + 5):
+            before = await stamp()
+            assert (await storage.access(1003, token_hash)).grant is None
+            await other.set_store_rate_limit(2002, limit)
+            for _ in range(300):  # this change's notice, counted
+                if (engine.change_stamp() or 0) > before:
+                    break
+                await asyncio.sleep(0.01)
+            assert (await storage.access(1003, token_hash)).grant is None
+    finally:
+        await other.close()

@@ -147,6 +147,16 @@ class Listener:
             raise
         return cls(connection)
 
+    async def alive(self, seconds: float) -> bool:
+        """Whether the connection still answers: an idle connection whose peer vanished
+        without a word (a NAT or a balancer dropping the flow) would never say it was lost."""
+        try:
+            await self._connection.fetchval("SELECT 1", timeout=seconds)
+        except Exception:  # whatever it is, notices can no longer be trusted to arrive
+            self._connection.terminate()  # the termination listener reports the loss
+            return False
+        return True
+
     async def close(self) -> None:
         await self._connection.close(timeout=2)
 

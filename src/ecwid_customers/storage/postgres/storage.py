@@ -31,6 +31,9 @@ T = TypeVar("T")
 
 # Runs of a transaction that PostgreSQL aborted as a deadlock or serialization failure.
 ATTEMPTS = 3
+# How often the access listener is asked whether it still answers (a silent loss is caught
+# within this, and meanwhile at most this long do kept access answers outlive a change).
+LISTENER_CHECK_SECONDS = 10
 
 
 class PostgresEngine:
@@ -50,7 +53,10 @@ class PostgresEngine:
         # listener is connected; None while none is, when nothing is kept.
         self._listener: db.Listener | None = None
         self._listening: asyncio.Task[None] | None = None
-        self._notices: int | None = None
+        # Notices counted, and losses of the listener too: it only ever grows, so an answer
+        # kept before a loss never matches again after the reconnection.
+        self._notices = 0
+        self._connected = False
 
     async def open(self) -> None:
         if self._pool is not None:
@@ -83,7 +89,8 @@ class PostgresEngine:
         self._listening = asyncio.create_task(self._listen())
 
     async def _listen(self) -> None:
-        """Keep a listener connected, reconnecting after a loss (every second at most)."""
+        """Keep a listener connected, reconnecting after a loss (every second at most), and
+        ask it every few seconds whether it still answers."""
         try:
             while True:
                 lost = asyncio.Event()
@@ -92,19 +99,23 @@ class PostgresEngine:
                 except Exception:  # the database is away: nothing is kept meanwhile
                     await asyncio.sleep(1)
                     continue
-                # What changed while nobody listened: the count moves past every kept answer.
-                self._notices = (self._notices or 0) + 1
-                await lost.wait()
-                self._notices, self._listener = None, None
+                self._notices += 1  # what changed while nobody listened
+                self._connected = True
+                while not lost.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), LISTENER_CHECK_SECONDS)
+                    if not lost.is_set() and not await self._listener.alive(2):
+                        lost.set()
+                self._connected, self._listener = False, None
+                self._notices += 1
         finally:
-            self._notices = None
+            self._connected = False
             if self._listener is not None:
                 listener, self._listener = self._listener, None
                 await listener.close()
 
     def _notice(self) -> None:
-        if self._notices is not None:
-            self._notices += 1
+        self._notices += 1
 
     async def close(self) -> None:
         if self._listening is not None:
@@ -147,7 +158,7 @@ class PostgresEngine:
     def change_stamp(self) -> int | None:
         # Another process's change is seen by its notice (see stores.access_changed), which
         # arrives about half a round trip after its commit.
-        return self._notices
+        return self._notices if self._connected else None
 
     def fault(self, error: Exception) -> StorageUnavailable | None:
         """``error`` as the database fault it is (logged sparingly), or ``None`` when it is
