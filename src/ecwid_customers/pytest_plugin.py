@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 
 from ecwid_customers.domain.tokens import new_admin_token
+from ecwid_customers.storage.urls import DATABASE_URL_ENV
 from ecwid_customers.testing import ControlClient, ControlError, EcwidStore
 from ecwid_customers.webhook_receiver import WebhookReceiver
 
@@ -91,14 +92,15 @@ def _start(database: Path | str, log: Path) -> EcwidServer:
     url = database if isinstance(database, str) else f"sqlite:///{database}"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "ecwid_customers", "serve", "--database", url,
+            [sys.executable, "-m", "ecwid_customers", "serve",
              "--port", "0", "--log-level", "warning", "--no-default-store",
              "--webhook-retry-scale", str(WEBHOOK_RETRY_SCALE)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            # Through the environment, not argv: other users of the machine can read argv.
+            # Through the environment, not argv: other users of the machine can read argv
+            # (the token, and a database URL's password).
             env={**os.environ, "PYTHONUNBUFFERED": "1",
-                 "ECWID_CUSTOMERS_ADMIN_TOKEN": admin_token},
+                 "ECWID_CUSTOMERS_ADMIN_TOKEN": admin_token, DATABASE_URL_ENV: url},
         )  # fmt: skip
     deadline = time.monotonic() + _START_TIMEOUT
     while time.monotonic() < deadline:

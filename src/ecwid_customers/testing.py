@@ -261,7 +261,7 @@ class ThreadedServer:
     def start(self) -> ThreadedServer:
         import uvicorn
 
-        from ecwid_customers.application import build_app
+        from ecwid_customers.application import serving_app
         from ecwid_customers.config import plan_serving
         from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
         from ecwid_customers.server import configure_connections, listen
@@ -277,7 +277,7 @@ class ThreadedServer:
         assert settings.admin_token is not None  # one process: the control plane is on
         configure_connections(settings)
         config = uvicorn.Config(
-            build_app(open_storage(self.database), settings),
+            serving_app(open_storage(self.database), settings),
             lifespan="on",
             loop="asyncio",  # a loop of the thread's own, whatever policy the process has
             http=GuardedHttpToolsProtocol,

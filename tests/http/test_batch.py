@@ -174,6 +174,8 @@ async def test_paths_the_server_does_not_serve_fail_as_direct_calls(api: Api) ->
         {"id": "profile", "path": "profile", "method": "GET"},
         {"id": "method", "path": "/customers", "method": "DELETE"},
         {"id": "nested", "path": "/batch", "method": "POST", "body": []},
+        # Spelt in percent-encoding, as it is read once decoded: still the batch endpoint.
+        {"id": "nested, encoded", "path": "/%62atch", "method": "POST", "body": []},
     ]
     body = await _finished(api, await _ticket(api, items, stopOnFirstFailure="false"))
     answers = {
@@ -187,6 +189,7 @@ async def test_paths_the_server_does_not_serve_fail_as_direct_calls(api: Api) ->
         "profile": (404, "RESOURCE_NOT_FOUND"),
         "method": (405, "METHOD_NOT_ALLOWED"),
         "nested": (400, "WRONG_PARAMETER"),
+        "nested, encoded": (400, "WRONG_PARAMETER"),
     }
 
 

@@ -211,7 +211,8 @@ class BatchBook:
             await asyncio.gather(*running)
 
     async def _answer(self, carried: _Carried, request: SubRequest) -> Answer:
-        if request.path.split("/", 1)[0] == "batch":
+        # As the path will be read (decoded, any leading slashes gone): "%62atch" is "batch".
+        if unquote(request.path).lstrip("/").split("/", 1)[0] == "batch":
             refusal = error_response(errors.batch_nested())
             return Answer(refusal.status, refusal.body)
         scope = carried.scope_for(request)

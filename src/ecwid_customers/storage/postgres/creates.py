@@ -26,6 +26,7 @@ they must see the group exist until they commit.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,9 +37,16 @@ from ecwid_customers.domain.models import CustomerDraft
 from ecwid_customers.domain.webhooks import CUSTOMER_CREATED, customer_event
 from ecwid_customers.storage.core import outbox
 from ecwid_customers.storage.core.rows import encode
-from ecwid_customers.storage.errors import EmailTaken, IdsExhausted, StoreNotFound
+from ecwid_customers.storage.errors import (
+    EmailTaken,
+    IdsExhausted,
+    StorageUnavailable,
+    StoreNotFound,
+)
 from ecwid_customers.storage.postgres import db
 from ecwid_customers.storage.postgres.dialect import PostgresSession
+
+logger = logging.getLogger(__name__)
 
 # Large enough to amortise a flush over a burst, small enough that one statement stays short.
 MAX_BATCH = 256
@@ -65,7 +73,7 @@ WITH added AS (
 )
 UPDATE stores SET customer_count = customer_count + (SELECT count(*) FROM added)
 WHERE id = $1
-RETURNING (SELECT coalesce(array_agg(id), '{}') FROM added)
+RETURNING (SELECT coalesce(array_agg(id), '{}') FROM added), webhook_subscriptions
 """
 
 # Ids of creates that failed at the end of a share go back when nobody reserved after them,
@@ -145,13 +153,18 @@ class CreateBatcher:
             try:
                 created = await self._write(store_id, share)
                 break
-            except db.RETRYABLE_BATCH as error:
+            except db.RETRYABLE_BATCH:
                 # PostgreSQL undid the statement: a deadlock with another process's batch
-                # (emails in crossing order), or a reset of the store under these ids.
+                # (emails in crossing order) or with a write that locked the store's row
+                # first, or a reset of the store under these ids.
                 if attempt == ATTEMPTS:
-                    self._answer_all(share, error)
+                    busy = StorageUnavailable("the database kept undoing the write; try again")
+                    self._answer_all(share, busy)
                     return
                 attempt += 1
+            except db.ForeignKeyViolation:  # the store was deleted after the reservation
+                self._answer_all(share, StoreNotFound(store_id))
+                return
             except StoreNotFound as refusal:
                 self._answer_all(share, refusal)
                 return
@@ -198,11 +211,27 @@ class CreateBatcher:
         columns = list(zip(*(job.row for job in ordered), strict=True))
         async with self._pool().acquire() as connection:
             if not subscriptions:
-                added = await connection.fetchval(_INSERT, store_id, *columns)
-                return set(added or ())
-            async with connection.transaction():
-                added = set(await connection.fetchval(_INSERT, store_id, *columns) or ())
-                queued = await self._announce(PostgresSession(connection), store_id, share, added)
+                row = await connection.fetchrow(_INSERT, store_id, *columns)
+                added = set(row[0]) if row is not None else set()
+                if row is None or not row[1]:
+                    return added
+                # A webhook was added between the reservation and the insert: the rows are
+                # committed already, so their events are queued right after. Should that
+                # fail (or the process die in between) the events are lost, not the rows,
+                # whose creates are answered as made; the window is one round trip wide.
+                try:
+                    async with connection.transaction():
+                        session = PostgresSession(connection)
+                        queued = await self._announce(session, store_id, share, added)
+                except Exception:
+                    logger.exception("customer.created events of %d creates lost", len(added))
+                    queued = 0
+            else:
+                async with connection.transaction():
+                    row = await connection.fetchrow(_INSERT, store_id, *columns)
+                    added = set(row[0]) if row is not None else set()
+                    session = PostgresSession(connection)
+                    queued = await self._announce(session, store_id, share, added)
         if queued:
             self._queued()
         return added

@@ -59,6 +59,9 @@ RETRYABLE: tuple[type[Exception], ...] = (
 )
 
 
+# A row whose store is gone (a batched create racing the store's deletion).
+ForeignKeyViolation: type[Exception] = asyncpg.ForeignKeyViolationError
+
 # A batch of creates (``creates.py``) is also run again after a duplicate id: a reset of the store
 # set its counters back under ids reserved before it. (A duplicate email is no error there.)
 RETRYABLE_BATCH: tuple[type[Exception], ...] = (*RETRYABLE, UniqueViolation)
