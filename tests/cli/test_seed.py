@@ -140,6 +140,7 @@ def test_large_exports_and_imports_show_progress_on_standard_error(
     monkeypatch.setattr(progress_module, "LARGE", 20)
     exported = run("store", "export", "--database", url, "5", "-o", str(tmp_path / "out.json"))
     assert "Reading 20 customers" in exported.stderr
+    assert "20/20" in exported.stderr  # a bar that counts the customers read
     imported = run("store", "import", "--database", url, "--id", "6", str(tmp_path / "out.json"))
     assert "Checking 20 customers" in imported.stderr
     assert "20/20" in imported.stderr  # a bar that counts the customers checked

@@ -104,8 +104,8 @@ def store_export(database_url: str, store_id: int, output: str) -> None:
     async def read(storage: Storage) -> StoreDump | None:
         summary = await storage.get_store(store_id)
         size = summary.customers if summary is not None else 0
-        with progress(f"Reading {plural(size, 'customer')}", None, items=size):
-            return await storage.export_store(store_id)
+        with progress(f"Reading {plural(size, 'customer')}", size) as read:
+            return await storage.export_store(store_id, read=read)
 
     dump = with_storage(database_url, read)
     if dump is None:

@@ -272,8 +272,11 @@ class AdminStorage(Protocol):
         its settings and tokens stay. ``False`` when there is no such store."""
         ...
 
-    async def export_store(self, store_id: int) -> StoreDump | None:
-        """The store's whole content, read in one snapshot, in id order."""
+    async def export_store(
+        self, store_id: int, *, read: Callable[[int], None] | None = None
+    ) -> StoreDump | None:
+        """The store's whole content, read in one snapshot, in id order; ``read(n)`` hears of
+        every ``n`` customers read (a progress bar's steps; it may be called on a thread)."""
         ...
 
     async def import_store(self, dump: StoreDump, *, now: int) -> None:

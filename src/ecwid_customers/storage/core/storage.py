@@ -340,8 +340,10 @@ class SqlStorage(OutboxMethods):
     async def reset_store(self, store_id: int) -> bool:
         return await self.engine.write(lambda s: stores.reset_store(s, store_id))
 
-    async def export_store(self, store_id: int) -> StoreDump | None:
-        return await self.engine.snapshot(lambda s: stores.export_store(s, store_id))
+    async def export_store(
+        self, store_id: int, *, read: Callable[[int], None] | None = None
+    ) -> StoreDump | None:
+        return await self.engine.snapshot(lambda s: stores.export_store(s, store_id, read))
 
     async def import_store(self, dump: StoreDump, *, now: int) -> None:
         await self._access_change(lambda s: stores.import_store(s, dump, now))

@@ -192,8 +192,15 @@ async def reset_store(session: Session, store_id: int) -> bool:
     return await ids.set_counters(session, store_id, NextIds(), 0)
 
 
-async def export_store(session: Session, store_id: int) -> StoreDump | None:
-    """Run inside one snapshot (the engine's ``snapshot``): every table as of one moment."""
+# Customers an export reads between two words to its ``read`` (a progress bar's step).
+_READ_STEP = 100
+
+
+async def export_store(
+    session: Session, store_id: int, read: Callable[[int], None] | None = None
+) -> StoreDump | None:
+    """Run inside one snapshot (the engine's ``snapshot``): every table as of one moment.
+    ``read(n)``: told of each ``n`` customers made from their rows."""
     row = await session.row(
         f"SELECT {STORE_SETTINGS}, next_customer_id, next_contact_id, next_address_id, "
         "next_group_id FROM stores WHERE id = ?",
@@ -220,19 +227,25 @@ async def export_store(session: Session, store_id: int) -> StoreDump | None:
     ):
         purchases.setdefault(bought[0], []).append(bought[1])
     password = CUSTOMER_COLUMN_COUNT
-    return StoreDump(
-        store=store_from_row(store_id, row, split_list(row[0])),
-        next_ids=NextIds(customer=row[5], contact=row[6], address=row[7], group=row[8]),
-        groups=[group_from_row(g) for g in groups],
-        extra_fields=[decode_field(f[0]) for f in fields],
-        customers=[
+    dumped: list[DumpedCustomer] = []
+    for c in customers:
+        dumped.append(
             DumpedCustomer(
                 customer=customer_from_row(c),
                 password_hash=c[password],
                 purchased_product_ids=tuple(purchases.get(c[password + 1], ())),
             )
-            for c in customers
-        ],
+        )
+        if read is not None and len(dumped) % _READ_STEP == 0:
+            read(_READ_STEP)
+    if read is not None and len(dumped) % _READ_STEP:
+        read(len(dumped) % _READ_STEP)
+    return StoreDump(
+        store=store_from_row(store_id, row, split_list(row[0])),
+        next_ids=NextIds(customer=row[5], contact=row[6], address=row[7], group=row[8]),
+        groups=[group_from_row(g) for g in groups],
+        extra_fields=[decode_field(f[0]) for f in fields],
+        customers=dumped,
         deleted=[DeletedCustomer(id=d[0], date=format_ecwid_time(d[1])) for d in deleted],
     )
 
