@@ -19,6 +19,8 @@ from tests.support import asgi_client
         ("postgresql+asyncpg://u:p:q@h/x?sslmode=require", "postgresql+asyncpg://u:***@h/x?sslmode=require"),
         ("cannot open postgres://a:b@h/x: refused", "cannot open postgres://a:***@h/x: refused"),
         ("two: postgresql://a:1@h/x and postgresql://b:2@h/y", "two: postgresql://a:***@h/x and postgresql://b:***@h/y"),
+        ("postgresql://ecwid@db/x?password=s3cr&sslmode=require", "postgresql://ecwid@db/x?password=***&sslmode=require"),
+        ("postgresql://ecwid@db/x?sslmode=require&PASSWORD=s3cr", "postgresql://ecwid@db/x?sslmode=require&PASSWORD=***"),
         ("postgresql://ecwid@db/x", "postgresql://ecwid@db/x"),  # no password to hide
         ("postgresql://db:5432/x", "postgresql://db:5432/x"),  # a port is no password
         ("sqlite:////var/lib/x.db", "sqlite:////var/lib/x.db"),

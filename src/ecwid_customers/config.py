@@ -133,9 +133,11 @@ def plan_serving(
 
 # ``scheme://user:password@host``: the password is what sits between the user's colon and the @.
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@]*@")
+# libpq also takes the password as a query parameter: postgresql://u@h/db?password=...
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^\s&#]*", re.IGNORECASE)
 
 
 def redact_url(text: str) -> str:
     """``text`` with the password of every URL in it shown as ``***``: the one way a database
     URL is printed or logged (the banner, log lines, error messages)."""
-    return _URL_PASSWORD.sub(r"\g<head>***@", text)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", _URL_PASSWORD.sub(r"\g<head>***@", text))
