@@ -37,6 +37,7 @@ from ecwid_customers.domain.models import CustomerDraft
 from ecwid_customers.domain.webhooks import CUSTOMER_CREATED, customer_event
 from ecwid_customers.storage.core import outbox
 from ecwid_customers.storage.core.rows import encode
+from ecwid_customers.storage.core.session import Row
 from ecwid_customers.storage.errors import (
     EmailTaken,
     IdsExhausted,
@@ -222,7 +223,7 @@ class CreateBatcher:
                 try:
                     async with connection.transaction():
                         session = PostgresSession(connection)
-                        queued = await self._announce(session, store_id, share, added)
+                        queued = await self._announce(session, store_id, share, added, row)
                 except Exception:
                     logger.exception("customer.created events of %d creates lost", len(added))
                     queued = 0
@@ -231,7 +232,7 @@ class CreateBatcher:
                     row = await connection.fetchrow(_INSERT, store_id, *columns)
                     added = set(row[0]) if row is not None else set()
                     session = PostgresSession(connection)
-                    queued = await self._announce(session, store_id, share, added)
+                    queued = await self._announce(session, store_id, share, added, row)
         if queued:
             self._queued()
         return added
@@ -278,15 +279,25 @@ class CreateBatcher:
 
     @staticmethod
     async def _announce(
-        session: PostgresSession, store_id: int, share: list[_Create], added: set[int]
+        session: PostgresSession,
+        store_id: int,
+        share: list[_Create],
+        added: set[int],
+        row: Row | None,
     ) -> int:
-        """Queue ``customer.created`` for each create kept, in the rows' transaction (the
-        subscriptions are read again there, as a token's webhook may have just changed)."""
+        """Queue ``customer.created`` for each create kept, to the subscriptions the insert's
+        own statement read from the store's row (locked there, so current: a token's webhook
+        may have changed since the reservation)."""
+        if row is None or not row[1]:
+            return 0
+        subscriptions = str(row[1])
         queued = 0
         for job in share:
             if job.customer_id in added:
                 event = customer_event(CUSTOMER_CREATED, job.customer_id, job.draft.customer.email)
-                queued += await outbox.queue(session, store_id, event, job.now, time.time())
+                queued += await outbox.queue(
+                    session, store_id, event, job.now, time.time(), subscriptions=subscriptions
+                )
         return queued
 
     async def drain(self) -> None:
