@@ -104,7 +104,9 @@ def _drive_the_page(
 
             # The stores: the one serve made on the new database, and ours.
             stores = page.locator("#stores tbody")
-            expect(stores.locator("tr", has_text="1003")).to_have_count(1)
+            # By its data attribute: the text "1003" can also occur in another store's row (an id, a
+            # creation time), which made a has_text match count two rows now and then.
+            expect(stores.locator("tr[data-store='1003']")).to_have_count(1)
             ours = stores.locator(f"tr[data-store='{store_id}']")
             expect(ours.locator("td").nth(1)).to_have_text("0")
             ours.get_by_role("button", name=str(store_id)).click()
