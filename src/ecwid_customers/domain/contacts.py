@@ -168,22 +168,32 @@ def _new_email_contact(contacts: list[Contact], email: str, timestamp: str) -> C
     )
 
 
-def _own_of(contacts: list[Contact], email: str) -> Contact | None:
-    """The own email contact. Data stored before these rules may hold the address twice (or in
-    two spellings): the default one is the own one then."""
-    own = [contact for contact in contacts if _is_email_of(contact, email)]
+def _first_default(own: list[Contact]) -> Contact | None:
+    """Data stored before these rules may hold the address twice (or in two spellings): the
+    default one is the own one then."""
     return next((contact for contact in own if contact.default), own[0] if own else None)
 
 
-def _check_email_sent_once(contacts: list[Contact], email: str, told: _SentContacts) -> None:
+def _own_of(contacts: list[Contact], email: str) -> Contact | None:
+    """The own email contact."""
+    return _first_default(_own_emails(contacts, email))
+
+
+def _own_emails(contacts: list[Contact], email: str) -> list[Contact]:
+    """The EMAIL contacts of ``email`` (one, but for data stored before these rules)."""
+    key = _key(email)
+    return [c for c in contacts if c.type == "EMAIL" and _key(c.contact) == key]
+
+
+def _check_email_sent_once(own: list[Contact], told: _SentContacts) -> None:
     """400 when the request makes a second EMAIL contact of the customer's email."""
-    own = [contact for contact in contacts if _is_email_of(contact, email)]
-    sent = [contact for contact in own if id(contact) in told]
-    if len(own) > 1 and sent:
-        raise errors.wrong_parameter(
-            f"{told[id(sent[-1])].where}contact",
-            "the customer's email is already one of its EMAIL contacts",
-        )
+    if len(own) > 1:
+        sent = [contact for contact in own if id(contact) in told]
+        if sent:
+            raise errors.wrong_parameter(
+                f"{told[id(sent[-1])].where}contact",
+                "the customer's email is already one of its EMAIL contacts",
+            )
 
 
 def _sent_default(told: _SentContacts, contact: Contact) -> bool | None:
@@ -191,52 +201,67 @@ def _sent_default(told: _SentContacts, contact: Contact) -> bool | None:
     return None if sent is None else sent.default
 
 
-def _settle(
-    contacts: list[Contact], *, email: str, told: _SentContacts, timestamp: str
-) -> list[Contact]:
-    """Apply spec 5.4 to ``contacts`` as the request left them (400 where it cannot)."""
-    _check_email_sent_once(contacts, email, told)
-    own = _own_of(contacts, email)
-    if own is None:
-        own = _new_email_contact(contacts, email, timestamp)
-        contacts.append(own)
-    own.contact = email  # the same address, spelt as the customer's email now is (Q22)
+def _settle_email(contacts: list[Contact], own: Contact, told: _SentContacts) -> None:
+    """The own email contact is the default EMAIL; the client cannot say otherwise."""
     for contact in contacts:
         if contact.type != "EMAIL":
             continue
         sent = told.get(id(contact))
-        if contact is own and sent is not None and sent.default is False:
-            raise errors.wrong_parameter(
-                f"{sent.where}default", "the customer's own email contact is the default EMAIL"
-            )
-        if contact is not own and sent is not None and sent.default is True:
-            raise errors.wrong_parameter(
-                f"{sent.where}default",
-                "only the contact of the customer's email can be the default EMAIL",
-            )
+        if sent is not None:
+            if contact is own and sent.default is False:
+                raise errors.wrong_parameter(
+                    f"{sent.where}default", "the customer's own email contact is the default EMAIL"
+                )
+            if contact is not own and sent.default is True:
+                raise errors.wrong_parameter(
+                    f"{sent.where}default",
+                    "only the contact of the customer's email can be the default EMAIL",
+                )
         contact.default = contact is own
+
+
+def _settle_kind(
+    contacts: list[Contact], kind: str, same_kind: list[Contact], told: _SentContacts
+) -> None:
+    """One default for the contacts of ``kind`` (not EMAIL): the one sent as default, else
+    the one that was, else the first in order that the client did not send as non-default."""
+    sent = [_sent_default(told, contact) for contact in same_kind]
+    if True in sent:
+        _make_default(contacts, same_kind[sent.index(True)])
+        return
+    for contact, default in zip(same_kind, sent, strict=True):
+        if default is False:
+            contact.default = False
+    if any(contact.default for contact in same_kind):
+        return
+    free = [c for c, default in zip(same_kind, sent, strict=True) if default is not False]
+    if not free:
+        where = told[id(same_kind[0])].where
+        raise errors.wrong_parameter(
+            f"{where}default",
+            f"one of a customer's {kind} contacts is the default, and no other can be",
+        )
+    min(free, key=lambda contact: contact.order_by).default = True
+
+
+def _settle(
+    contacts: list[Contact], *, email: str, told: _SentContacts, timestamp: str
+) -> list[Contact]:
+    """Apply spec 5.4 to ``contacts`` as the request left them (400 where it cannot)."""
+    own_emails = _own_emails(contacts, email)
+    _check_email_sent_once(own_emails, told)
+    own = _first_default(own_emails)
+    if own is None:
+        own = _new_email_contact(contacts, email, timestamp)
+        contacts.append(own)
+    own.contact = email  # the same address, spelt as the customer's email now is (Q22)
+    _settle_email(contacts, own, told)
     by_type: dict[str, list[Contact]] = {}
     for contact in contacts:
         if contact.type != "EMAIL":
             by_type.setdefault(contact.type, []).append(contact)
     for kind, same_kind in by_type.items():
-        chosen = [c for c in same_kind if _sent_default(told, c) is True]
-        if chosen:
-            _make_default(contacts, chosen[0])
-            continue
-        for contact in same_kind:
-            if _sent_default(told, contact) is False:
-                contact.default = False
-        if any(contact.default for contact in same_kind):
-            continue
-        free = [c for c in same_kind if _sent_default(told, c) is not False]
-        if not free:
-            where = told[id(same_kind[0])].where
-            raise errors.wrong_parameter(
-                f"{where}default",
-                f"one of a customer's {kind} contacts is the default, and no other can be",
-            )
-        min(free, key=lambda contact: contact.order_by).default = True
+        _settle_kind(contacts, kind, same_kind, told)
     return contacts
 
 
