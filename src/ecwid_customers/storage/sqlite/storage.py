@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
+from ecwid_customers.domain.models import GENERAL_GROUP_ID, CustomerDraft
 from ecwid_customers.storage import migrate
 from ecwid_customers.storage.core.session import Work, run_sync
 from ecwid_customers.storage.core.storage import SqlStorage
 from ecwid_customers.storage.errors import NOT_OPEN, StorageUnavailable
 from ecwid_customers.storage.faults import FaultLog, sqlite_fault
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
-from ecwid_customers.storage.sqlite import text_index
+from ecwid_customers.storage.sqlite import creates, text_index
 from ecwid_customers.storage.sqlite.dialect import SQLITE, SQLiteSession
 from ecwid_customers.storage.sqlite.readers import ReaderPool
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
@@ -137,8 +139,21 @@ class SQLiteEngine:
     async def write(self, work: Work[T]) -> T:
         if self._writer is None:
             raise StorageUnavailable(NOT_OPEN)
+        return await self._written(self._writer.submit(lambda c: run_sync(work(SQLiteSession(c)))))
+
+    async def create(self, store_id: int, draft: CustomerDraft, now: int) -> creates.Created:
+        """A create written together with the creates beside it in the writer's batch."""
+        if self._writer is None:
+            raise StorageUnavailable(NOT_OPEN)
+        new = creates.NewCustomer(store_id, draft, now)
+        created: creates.Created = await self._written(
+            self._writer.submit_together(creates.write, new)
+        )
+        return created
+
+    async def _written(self, done: Awaitable[T]) -> T:
         try:
-            result = await self._writer.submit(lambda c: run_sync(work(SQLiteSession(c))))
+            result = await done
         except StorageUnavailable as fault:
             self.faults.failed(fault)
             raise
@@ -149,6 +164,17 @@ class SQLiteEngine:
 class SQLiteStorage(SqlStorage):
     """The storage of a SQLite file."""
 
+    engine: SQLiteEngine
+
     def __init__(self, path: Path) -> None:
         super().__init__(SQLiteEngine(path))
         self.path = path
+
+    async def create_customer(self, store_id: int, draft: CustomerDraft, *, now: int) -> int:
+        if draft.customer.customer_group_id != GENERAL_GROUP_ID:
+            # It must see its group exist until it commits: the general way.
+            return await super().create_customer(store_id, draft, now=now)
+        created = await self.engine.create(store_id, draft, now)
+        if created.queued:
+            self._queued()
+        return created.customer_id
