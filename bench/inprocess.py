@@ -1,0 +1,127 @@
+"""Creates (or GETs) through the app in this process, without HTTP: where a request's CPU goes.
+
+    .venv/bin/python bench/inprocess.py [--requests 20000] [--concurrency 64] [--kind create]
+
+Prints requests/s and the CPU each thread spent per request (the event loop's and the SQLite
+writer's, read from /proc), so a change to the request path can be judged without wrk and
+with less noise than a load over loopback: CPU per request moves little when other work
+shares the machine, throughput moves a lot. ``--profile FILE`` records the run with py-spy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ecwid_customers import admin
+from ecwid_customers.application import serving_app
+from ecwid_customers.config import Settings
+from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+
+BODY = Path(__file__).with_name("create.lua").read_text().split("[[", 1)[1].split("]]", 1)[0]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds per thread name of this process."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    seconds: dict[str, float] = {}
+    for tid in os.listdir("/proc/self/task"):
+        fields = Path(f"/proc/self/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        name = names.get(int(tid), "other")
+        ticks = int(fields[11]) + int(fields[12])
+        seconds[name] = seconds.get(name, 0.0) + ticks / CLOCK_TICKS
+    return seconds
+
+
+async def _call(app: Any, method: str, path: str, token: str, body: bytes) -> int:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def run(args: argparse.Namespace, database: Path) -> None:
+    storage = SQLiteStorage(database)
+    await storage.open()
+    issued = await admin.bootstrap(storage)
+    assert issued is not None
+    app = serving_app(storage, Settings(webhooks=False))
+    path = f"/api/v3/{admin.DEFAULT_STORE_ID}/customers"
+    counter = 0
+
+    def create_body() -> bytes:
+        nonlocal counter
+        counter += 1
+        return (BODY % (7, counter)).encode()
+
+    if args.kind == "get":
+        for _ in range(1000):
+            assert await _call(app, "POST", path, issued.token, create_body()) == 200
+
+    async def client(share: int) -> None:
+        for n in range(share):
+            if args.kind == "create":
+                status = await _call(app, "POST", path, issued.token, create_body())
+            else:
+                status = await _call(app, "GET", f"{path}/{n % 1000 + 1}", issued.token, b"")
+            assert status == 200, status
+
+    share = args.requests // args.concurrency
+    before, started = _thread_cpu(), time.perf_counter()
+    await asyncio.gather(*(client(share) for _ in range(args.concurrency)))
+    elapsed, after = time.perf_counter() - started, _thread_cpu()
+    done = share * args.concurrency
+    print(f"{args.kind}: {done / elapsed:,.0f}/s over {done:,} requests, c{args.concurrency}")
+    for name in sorted(after):
+        spent = after[name] - before.get(name, 0.0)
+        if spent > 0:
+            print(f"  {name:>16}: {spent / done * 1e6:7.1f} µs CPU per request")
+    await storage.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--kind", choices=("create", "get"), default="create")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        asyncio.run(run(args, Path(work) / "bench.db"))
+
+
+if __name__ == "__main__":
+    main()
