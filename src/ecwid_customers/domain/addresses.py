@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 import msgspec
@@ -15,13 +16,22 @@ MAX_NAME_LENGTH = 255
 # Sorts after any stored id (ids are at most 2^63 - 1).
 NEW_ID_LAST = 2**63
 
+_EDGE_SPACE = re.compile(r"^\s|\s$|\s\x00|\x00\s")
+_NO_BILLING_PERSON = BillingPerson()  # compared with, never handed out
+
 AddressInput = TypeVar("AddressInput", BillingPersonInput, ShippingAddressInput)
 
 
 def without_blanks(sent: AddressInput) -> AddressInput:
     """Blank strings count as not sent: Ecwid leaves empty keys out of addresses (spec 5.2)."""
+    values = msgspec.structs.astuple(sent)
+    # Nearly every address has nothing to change: one look, in C, for an empty string or one
+    # with a space at either end (the values joined with NUL, which no text here holds; a
+    # false alarm only means the exact look below).
+    if "" not in values and not _EDGE_SPACE.search("\x00".join(map(str, filter(None, values)))):
+        return sent
     changes: dict[str, str | None] = {}
-    for name, value in zip(sent.__struct_fields__, msgspec.structs.astuple(sent), strict=True):
+    for name, value in zip(sent.__struct_fields__, values, strict=True):
         if value.__class__ is str and (not value or value[0].isspace() or value[-1].isspace()):
             stripped = value.strip()
             if not stripped:
@@ -90,16 +100,21 @@ def build_billing_person(sent: BillingPersonInput | None) -> BillingPerson | Non
     first_name, last_name = split_name(fields["name"])
     person = BillingPerson(first_name=first_name, last_name=last_name, **fields)
     # An object with nothing in it is left out of the customer, as Ecwid does.
-    return person if person != BillingPerson() else None
+    return person if person != _NO_BILLING_PERSON else None
 
 
 def format_address(address: ShippingAddress) -> str:
     """One display line: ``street, city, postalCode state, country`` without empty parts (Q11)."""
-    street = ", ".join(line.strip() for line in (address.street or "").splitlines() if line.strip())
+    street = address.street
+    # One printable line without outer spaces (the usual street) is its own display form;
+    # line breaks of any kind are not printable.
+    if street and not (street.isprintable() and street == street.strip()):
+        street = ", ".join(line.strip() for line in street.splitlines() if line.strip())
     state = address.state_or_province_name or address.state_or_province_code
-    postal_and_state = " ".join(part for part in (address.postal_code, state) if part)
+    postal_code = address.postal_code
+    postal_and_state = f"{postal_code} {state}" if postal_code and state else postal_code or state
     parts = (street, address.city, postal_and_state, address.country_name)
-    return ", ".join(part for part in parts if part)
+    return ", ".join([part for part in parts if part])
 
 
 def merged(stored: BillingPerson | ShippingAddress | None, sent: AddressInput) -> AddressInput:
