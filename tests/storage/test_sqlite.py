@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,6 +86,62 @@ async def test_writer_batches_concurrent_jobs(table: Path) -> None:
         writer.stop()
     assert writer.jobs == 200
     assert writer.commits < 200  # several jobs shared a commit (and its fsync)
+
+
+async def test_the_writer_hands_adjacent_jobs_over_together(table: Path) -> None:
+    calls: list[list[int]] = []
+
+    def together(connection: sqlite3.Connection, values: list[int]) -> list[object]:
+        calls.append(values)
+        answers: list[object] = []
+        for value in values:
+            if value < 0:
+                answers.append(ValueError(value))  # this job's own refusal
+            else:
+                connection.execute("INSERT INTO t VALUES (?)", (value,))
+                answers.append(value * 10)
+        return answers
+
+    def failing(connection: sqlite3.Connection, values: list[int]) -> list[object]:
+        connection.execute("INSERT INTO t VALUES (100)")
+        raise RuntimeError("boom")
+
+    release = threading.Event()
+
+    def hold(connection: sqlite3.Connection) -> None:
+        release.wait(10)  # the jobs below queue up meanwhile and form one batch
+
+    def single(value: int) -> Callable[[sqlite3.Connection], int]:
+        return lambda connection: connection.execute("INSERT INTO t VALUES (?)", (value,)).rowcount
+
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        held = writer.submit(hold)
+        await asyncio.sleep(0.05)
+        futures = [
+            writer.submit_together(together, 1),
+            writer.submit_together(together, -1),
+            writer.submit_together(together, 2),
+            writer.submit(single(3)),
+            writer.submit_together(together, 4),
+            writer.submit_together(failing, 5),
+            writer.submit_together(failing, 6),
+        ]
+        release.set()
+        await held
+        results = await asyncio.gather(*futures, return_exceptions=True)
+    finally:
+        writer.stop()
+    assert calls == [[1, -1, 2], [4]]  # a job of another kind between them parts the rows
+    assert [results[0], results[2], results[4]] == [10, 20, 40]
+    assert isinstance(results[1], ValueError)
+    assert results[3] == 1
+    assert isinstance(results[5], RuntimeError)
+    assert results[6] is results[5]
+    with sqlite3.connect(table) as other:
+        # The failing row's insert was rolled back; every other row kept.
+        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (3,), (4,)]
 
 
 async def test_writer_finishes_queued_jobs_on_stop(table: Path) -> None:
