@@ -305,6 +305,14 @@ def seed_sqlite(path: Path, count: int) -> None:
     connection.close()
 
 
+def _filled(path: Path, rows: int) -> None:
+    """``path`` holds a store of at least ``rows`` customers (filled when it does not)."""
+    if not path.exists() or _count_customers(f"sqlite:///{path}") < rows:
+        _remove_database(path)
+        print(f"filling a store with {rows:,} customers ...", flush=True)
+        seed_sqlite(path, rows)
+
+
 def seed_over_http(port: int, token: str, count: int) -> None:
     """``count`` customers with the seed's emails, created through the API (for PostgreSQL)."""
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
@@ -403,6 +411,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="repeats of every point")
     parser.add_argument("--seconds", type=int, default=5, help="length of every load")
     parser.add_argument("--rows", type=int, default=1_000_000, help="customers in the big store")
+    parser.add_argument(
+        "--sizes",
+        default="100000",
+        help="more store sizes (comma-separated, below --rows) at which creates are measured, "
+        "for the chart of create cost against store size",
+    )
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL points")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument(
@@ -422,10 +436,11 @@ def main(argv: list[str]) -> int:
         return points.setdefault((name, connections), Point(name, connections))
 
     big = work / "big.db"
-    if not big.exists() or _count_customers(f"sqlite:///{big}") < args.rows:
-        big.unlink(missing_ok=True)
-        print(f"filling a store with {args.rows:,} customers ...", flush=True)
-        seed_sqlite(big, args.rows)
+    _filled(big, args.rows)
+    sizes = sorted({int(size) for size in args.sizes.split(",") if size.strip()})
+    stores = {size: work / f"store-{size}.db" for size in sizes if 0 < size < args.rows}
+    for size, path in stores.items():
+        _filled(path, size)
 
     postgres_server = ""
     if not args.no_postgres:
@@ -540,6 +555,23 @@ def main(argv: list[str]) -> int:
             )
             measure(point("update", connections), root, "update.lua", args.seconds, env, pid)
         server.stop()
+
+        # Creates on stores of the sizes between: how their cost grows with the store.
+        for size, path in stores.items():
+            url = f"sqlite:///{path}"
+            token = _token_for(url)
+            server, _, _ = serve(url, 18106, token=token)
+            for connections in CONNECTIONS:
+                measure(
+                    point(f"create, {size:,} rows", connections),
+                    f"http://127.0.0.1:18106/api/v3/{STORE}/customers",
+                    "create.lua",
+                    args.seconds,
+                    {"TOKEN": token},
+                    server.process.pid,
+                    url,
+                )
+            server.stop()
 
         # The big store: creates and searches among a million customers.
         url = f"sqlite:///{big}"
@@ -748,8 +780,9 @@ def draw_charts(points: dict[tuple[str, int], Point], args: argparse.Namespace) 
         )
     sizes: dict[int, dict[int, float]] = {}
     for (name, connections), item in points.items():
-        rows = 0 if name == "create" else args.rows if name == f"create, {args.rows:,} rows" else -1
-        if rows >= 0 and item.rps:
+        found = re.fullmatch(r"create(?:, ([\d,]+) rows)?", name)
+        if found and item.rps:
+            rows = int(found[1].replace(",", "")) if found[1] else 0
             sizes.setdefault(rows, {})[connections] = statistics.median(item.rps)
     if sizes:
         drawn.append(charts.against_store_size(sizes, folder / "benchmarks-store-size.png"))
