@@ -5,13 +5,14 @@
 Prints requests/s and the CPU each thread spent per request (the event loop's and the SQLite
 writer's, read from /proc), so a change to the request path can be judged without wrk and
 with less noise than a load over loopback: CPU per request moves little when other work
-shares the machine, throughput moves a lot. ``--profile FILE`` records the run with py-spy.
+shares the machine, throughput moves a lot. Run it under ``py-spy record -t`` for a profile.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import tempfile
 import threading
@@ -22,7 +23,7 @@ from typing import Any
 from ecwid_customers import admin
 from ecwid_customers.application import serving_app
 from ecwid_customers.config import Settings
-from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+from ecwid_customers.storage import open_storage
 
 BODY = Path(__file__).with_name("create.lua").read_text().split("[[", 1)[1].split("]]", 1)[0]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -75,10 +76,10 @@ async def _call(app: Any, method: str, path: str, token: str, body: bytes) -> in
 
 
 async def run(args: argparse.Namespace, database: Path) -> None:
-    storage = SQLiteStorage(database)
+    storage = open_storage(args.database or f"sqlite:///{database}")
     await storage.open()
     issued = await admin.bootstrap(storage)
-    assert issued is not None
+    assert issued is not None, "the database must be empty: the run makes its store 1003"
     app = serving_app(storage, Settings(webhooks=False))
     path = f"/api/v3/{admin.DEFAULT_STORE_ID}/customers"
     counter = 0
@@ -118,7 +119,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--kind", choices=("create", "get"), default="create")
+    parser.add_argument(
+        "--database", help="an empty database's URL (default: a new SQLite file, removed after)"
+    )
     args = parser.parse_args()
+    with contextlib.suppress(ImportError):
+        import uvloop  # the server's loop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     with tempfile.TemporaryDirectory() as work:
         asyncio.run(run(args, Path(work) / "bench.db"))
 
