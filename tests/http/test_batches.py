@@ -204,6 +204,27 @@ async def test_a_store_keeps_a_bounded_number_of_tickets(monkeypatch: pytest.Mon
     assert kept == made[-3:]  # the oldest are forgotten first
 
 
+async def test_a_running_batch_stops_when_its_store_holds_answers_enough(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batches, "KEPT_BYTES_PER_STORE", 5)  # each answer here is 2 bytes
+    app = GatedApp()
+    book = BatchBook(app)
+    earlier = _submit(book, "customers/1")
+    app.gate.release()
+    await book.drain()
+    ticket = _submit(book, *(f"customers/{n}" for n in range(2, 7)))
+    for _ in range(5):
+        app.gate.release()
+    await book.drain()
+    statuses = [ticket.progress.request_status(n) for n in range(5)]
+    assert statuses == ["COMPLETED"] * 3 + ["NOT_EXECUTED"] * 2
+    assert len(app.seen) == 4  # the earlier batch's request and three of this one
+    # The finished ticket was forgotten first, to make room for the running one's answers.
+    assert book.find(1003, OWNER, earlier.id) is None
+    assert book.find(1003, OWNER, ticket.id) is ticket
+
+
 async def test_stopping_leaves_nothing_running() -> None:
     app = GatedApp()
     book = BatchBook(app)

@@ -9,7 +9,10 @@ Tickets live in this process's memory. A restart forgets them, and with several 
 processes a ticket is known only to the process that took the batch (docs/compatibility.md).
 Each store may keep ``MAX_TICKETS_PER_STORE`` tickets and ``KEPT_BYTES_PER_STORE`` of
 answers; a finished ticket is forgotten ``TICKET_LIFETIME`` seconds after it finished, or
-sooner when newer tickets need the room. Batches of one store run one after the other, in the
+sooner when newer tickets need the room. The bound holds for batches still running too: when
+a store's answers reach it and no finished ticket is left to forget, its running batch runs
+no further request (those answer ``NOT_EXECUTED``), so one store's batches cannot fill the
+process's memory for everyone. Batches of one store run one after the other, in the
 order they came (Ecwid's FIFO).
 """
 
@@ -151,17 +154,35 @@ class BatchBook:
             if ticket.finished_at is not None and now - ticket.finished_at > TICKET_LIFETIME:
                 del shelf.tickets[ticket.id]
         kept = sum(ticket.kept_bytes for ticket in shelf.tickets.values())
-        for ticket in list(shelf.tickets.values()):
-            if len(shelf.tickets) + room <= MAX_TICKETS_PER_STORE and kept <= KEPT_BYTES_PER_STORE:
+        tickets = list(shelf.tickets.values())
+        for ticket in tickets:
+            too_many = len(shelf.tickets) + room > MAX_TICKETS_PER_STORE
+            # Not for the newest: a batch that stopped at the bound keeps what it answered.
+            too_big = kept > KEPT_BYTES_PER_STORE and ticket is not tickets[-1]
+            if not (too_many or too_big):
                 break
             if ticket.finished_at is not None:
                 del shelf.tickets[ticket.id]
                 kept -= ticket.kept_bytes
 
+    def _room_left(self, shelf: _Shelf) -> bool:
+        """Whether the store's answers are within ``KEPT_BYTES_PER_STORE``, after forgetting
+        what finished tickets it must to get there."""
+        self._tidy(shelf)
+        kept = sum(ticket.kept_bytes for ticket in shelf.tickets.values())
+        if kept <= KEPT_BYTES_PER_STORE:
+            return True
+        logger.warning(
+            "store %s: batch answers past %d MiB; its running batch stops",
+            next(iter(shelf.tickets.values())).store_id,
+            KEPT_BYTES_PER_STORE // (1024 * 1024),
+        )
+        return False
+
     async def _run(self, shelf: _Shelf, ticket: Ticket, carried: _Carried) -> None:
         try:
             async with shelf.turn:
-                await self._run_requests(ticket, carried)
+                await self._run_requests(shelf, ticket, carried)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug here must not leave the ticket unfinished for ever
@@ -174,15 +195,15 @@ class BatchBook:
             ticket.finished_at = self._clock()
             self._tidy(shelf)
 
-    async def _run_requests(self, ticket: Ticket, carried: _Carried) -> None:
+    async def _run_requests(self, shelf: _Shelf, ticket: Ticket, carried: _Carried) -> None:
         progress = ticket.progress
         width = PARALLEL_REQUESTS if ticket.parallel else 1
         slots = asyncio.Semaphore(width)
-        failed = False
+        failed = full = False
         running: set[asyncio.Task[None]] = set()
 
         async def run_one(position: int) -> None:
-            nonlocal failed
+            nonlocal failed, full
             try:
                 request = progress.requests[position]
                 answer = await self._answer(carried, request)
@@ -195,12 +216,14 @@ class BatchBook:
                 ticket.kept_bytes += len(answer.body)
                 if not answer.succeeded:
                     failed = True
+                if not self._room_left(shelf):
+                    full = True
             finally:
                 slots.release()
 
         for position in range(len(progress.requests)):
             await slots.acquire()
-            if ticket.cancelled or (failed and ticket.stop_on_first_failure):
+            if ticket.cancelled or full or (failed and ticket.stop_on_first_failure):
                 slots.release()
                 progress.skipped.update(range(position, len(progress.requests)))
                 break
