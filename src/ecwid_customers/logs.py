@@ -40,10 +40,11 @@ class JsonFormatter(logging.Formatter):
             and len(args) == len(_ACCESS_FIELDS)
         ):
             entry.update(zip(_ACCESS_FIELDS, args, strict=True))
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        elif record.exc_text:
+        # The text a filter may have set (redacted, see server.RedactUrlPasswords) comes first.
+        if record.exc_text:
             entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return _encode(entry).decode()

@@ -55,14 +55,21 @@ class RedactQueryTokens(logging.Filter):
 
 
 class RedactUrlPasswords(logging.Filter):
-    """A database URL in a log line (a driver's error, say) shows its password as ``***``."""
+    """A database URL in a log line (a driver's error, say), or in the traceback it carries,
+    shows its password as ``***``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         shown = redact_url(message)
         if shown != message:
             record.msg, record.args = shown, ()
+        if record.exc_info and not record.exc_text:
+            # Formatters print exc_text when it is set, rather than formatting exc_info.
+            record.exc_text = redact_url(_TRACEBACKS.formatException(record.exc_info))
         return True
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 def _redact_path(text: str) -> str:
