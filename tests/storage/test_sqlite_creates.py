@@ -57,6 +57,7 @@ async def test_a_batch_numbers_as_creates_in_sequence_would(
     storage: SQLiteStorage, migrated_sqlite: Path
 ) -> None:
     await storage.create_customer(1003, draft("old@example.net"), now=NOW)
+    await storage.create_customer(1003, draft('Zoë."q\\"@example.net'), now=NOW)
     two_addresses = [ShippingAddressInput(street="1 A St"), ShippingAddressInput(street="2 B St")]
     batch = [
         creates.NewCustomer(1003, draft("a@example.net", shipping_addresses=two_addresses), NOW),
@@ -65,26 +66,28 @@ async def test_a_batch_numbers_as_creates_in_sequence_would(
         creates.NewCustomer(1003, draft("A@Example.net"), NOW),  # taken earlier in the batch
         creates.NewCustomer(1003, draft("b@example.net"), NOW),
         creates.NewCustomer(9999, draft("c@example.net"), NOW),  # no such store
+        creates.NewCustomer(1003, draft('ZOË."q\\"@example.net'), NOW),  # taken, folded
     ]
     answers = await asyncio.to_thread(_write, migrated_sqlite, batch)
-    assert answers[0] == creates.Created(2, 0)
+    assert answers[0] == creates.Created(3, 0)
     assert isinstance(answers[1], EmailTaken)
     assert answers[2] == creates.Created(1, 0)
     assert isinstance(answers[3], EmailTaken)
-    assert answers[4] == creates.Created(3, 0)  # the refused ones left no gap
+    assert answers[4] == creates.Created(4, 0)  # the refused ones left no gap
     assert isinstance(answers[5], StoreNotFound)
+    assert isinstance(answers[6], EmailTaken)
     # The next create, the general way, goes on from the counters the batch left.
-    assert await storage.create_customer(1003, draft("d@example.net"), now=NOW) == 4
-    first = await storage.get_customer(1003, 2)
-    after = await storage.get_customer(1003, 3)
+    assert await storage.create_customer(1003, draft("d@example.net"), now=NOW) == 5
+    first = await storage.get_customer(1003, 3)
+    after = await storage.get_customer(1003, 4)
     assert first is not None
     assert after is not None
     assert [a.id for a in first.shipping_addresses] == [1, 2]
-    assert [c.id for c in first.contacts] == [2]  # contact 1 is the earlier customer's
-    assert [c.id for c in after.contacts] == [3]
+    assert [c.id for c in first.contacts] == [3]  # 1 and 2 are the earlier customers'
+    assert [c.id for c in after.contacts] == [4]
     summary = await storage.get_store(1003)
     assert summary is not None
-    assert summary.customers == 4
+    assert summary.customers == 5
 
 
 async def test_a_batch_stores_the_document_the_general_way_stores(
