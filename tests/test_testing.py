@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import socket
 from pathlib import Path
 
@@ -70,3 +71,25 @@ def test_a_taken_port_is_reported_by_start() -> None:
         with pytest.raises(OSError, match="address already in use"):
             server.start()
         server.stop()
+
+
+def test_a_threaded_server_keeps_its_guards_to_itself() -> None:
+    from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
+
+    before = (GuardedHttpToolsProtocol.head_timeout, GuardedHttpToolsProtocol.max_connections)
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with ThreadedServer(settings=Settings(head_timeout=0.5, max_connections=3)) as server:
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        # Its settings are its own: the class (what other servers of the process use) and the
+        # process's open-file limit are as they were.
+        assert (
+            GuardedHttpToolsProtocol.head_timeout,
+            GuardedHttpToolsProtocol.max_connections,
+        ) == before
+        assert resource.getrlimit(resource.RLIMIT_NOFILE) == limits
+        # And they hold: a client that sends no head is answered long before the default
+        # head timeout (10 s) would, since the socket gives up waiting after 5 s.
+        with socket.create_connection(("127.0.0.1", server.port)) as idle:
+            idle.settimeout(5)
+            answer = idle.recv(4096)
+        assert b"408" in answer.split(b"\r\n", 1)[0]

@@ -259,12 +259,14 @@ class ThreadedServer:
         return self.control.new_store(**settings)
 
     def start(self) -> ThreadedServer:
+        import resource
+
         import uvicorn
 
         from ecwid_customers.application import serving_app
         from ecwid_customers.config import plan_serving
         from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
-        from ecwid_customers.server import configure_connections, listen
+        from ecwid_customers.server import FD_RESERVE, listen
         from ecwid_customers.storage import open_storage
 
         if self._thread is not None:
@@ -275,12 +277,20 @@ class ThreadedServer:
         plan = plan_serving(self.database, self._settings or Settings(), workers=1, control=True)
         settings = plan.settings
         assert settings.admin_token is not None  # one process: the control plane is on
-        configure_connections(settings)
+        # The guards of this server alone, and no change to the process's open-file limit:
+        # the host process may run other servers, and its limits are its own.
+        files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        protocol = GuardedHttpToolsProtocol.configured(
+            head_timeout=settings.head_timeout,
+            body_timeout=settings.body_timeout,
+            write_timeout=settings.write_timeout,
+            max_connections=settings.max_connections or max(1, files - FD_RESERVE),
+        )
         config = uvicorn.Config(
             serving_app(open_storage(self.database), settings),
             lifespan="on",
             loop="asyncio",  # a loop of the thread's own, whatever policy the process has
-            http=GuardedHttpToolsProtocol,
+            http=protocol,
             ws="none",
             log_config=None,  # leave the host process's logging alone
             log_level="warning",

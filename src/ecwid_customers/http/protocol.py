@@ -64,10 +64,27 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def configure(
         cls, *, head_timeout: float, body_timeout: float, write_timeout: float, max_connections: int
     ) -> None:
+        """Set the guards of every server of this process (a server process has one)."""
         cls.head_timeout = head_timeout
         cls.body_timeout = body_timeout
         cls.write_timeout = write_timeout
         cls.max_connections = max_connections
+
+    @classmethod
+    def configured(
+        cls, *, head_timeout: float, body_timeout: float, write_timeout: float, max_connections: int
+    ) -> type[GuardedHttpToolsProtocol]:
+        """The protocol with these guards, for one server among others in a process (the
+        test kit's threaded server): the class's own settings are left as they are."""
+        guards = {
+            "head_timeout": head_timeout,
+            "body_timeout": body_timeout,
+            "write_timeout": write_timeout,
+            "max_connections": max_connections,
+            "_refused": 0,
+            "_refusal_logged": 0.0,
+        }
+        return type(cls.__name__, (cls,), guards)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
