@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,6 +17,7 @@ from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.storage.base import NewToken
 from ecwid_customers.storage.errors import EmailTaken, StoreNotFound
 from ecwid_customers.storage.outbox import TokenWebhook
+from ecwid_customers.storage.postgres.creates import CreateBatcher
 from ecwid_customers.storage.postgres.storage import PostgresStorage
 
 NOW = 1_704_067_200
@@ -220,3 +222,64 @@ async def test_an_answer_kept_before_a_listener_loss_is_not_reused_after_it(
             assert (await storage.access(1003, token_hash)).grant is None
     finally:
         await other.close()
+
+
+async def test_a_store_deleted_between_reservation_and_insert_refuses_the_batch(
+    storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await storage.create_customer(1003, new_customer("before@example.net"), now=NOW)
+    number = CreateBatcher._number
+
+    async def number_then_delete(
+        self: CreateBatcher, store_id: int, share: list[Any]
+    ) -> str | None:
+        found = await number(self, store_id, share)
+        with psycopg.connect(storage.url, autocommit=True) as other:  # another server, say
+            other.execute("DELETE FROM stores WHERE id = %s", (store_id,))
+        return found
+
+    monkeypatch.setattr(CreateBatcher, "_number", number_then_delete)
+    results = await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"d{n}@example.net"), now=NOW)
+            for n in range(3)
+        ),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, StoreNotFound) for result in results), results
+    assert await storage.get_store(1003) is None
+
+
+async def test_a_webhook_added_between_reservation_and_insert_still_gets_its_events(
+    storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = CreateBatcher._number
+    hooked = NewToken(
+        token_hash=hash_token("secret_late_hook"),
+        kind="secret",
+        scopes=("read_customers",),
+        hint="late",
+        webhook=TokenWebhook(url="http://127.0.0.1:9/hook", client_secret="s" * 16),
+    )
+
+    async def number_then_subscribe(
+        self: CreateBatcher, store_id: int, share: list[Any]
+    ) -> str | None:
+        found = await number(self, store_id, share)  # read before the webhook exists
+        monkeypatch.setattr(CreateBatcher, "_number", number)
+        await storage.create_token(store_id, hooked, now=NOW)
+        return found
+
+    monkeypatch.setattr(CreateBatcher, "_number", number_then_subscribe)
+    ids = await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"h{n}@example.net"), now=NOW)
+            for n in range(3)
+        )
+    )
+    with psycopg.connect(storage.url) as connection:
+        rows = connection.execute(
+            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
+            "ORDER BY entity_id"
+        ).fetchall()
+    assert [row[0] for row in rows] == sorted(ids)
