@@ -1,6 +1,6 @@
-"""Creates (or GETs) through the app in this process, without HTTP: where a request's CPU goes.
+"""Creates, GETs or PUTs through the app in this process, without HTTP: where a request's CPU goes.
 
-    .venv/bin/python bench/inprocess.py [--requests 20000] [--concurrency 64] [--kind create]
+    .venv/bin/python bench/inprocess.py [--requests N] [--concurrency N] [--kind KIND]
 
 Prints requests/s and the CPU each thread spent per request (the event loop's and the SQLite
 writer's, read from /proc), so a change to the request path can be judged without wrk and
@@ -75,6 +75,15 @@ async def _call(app: Any, method: str, path: str, token: str, body: bytes) -> in
     return status
 
 
+def _update_body(n: int) -> bytes:
+    """``update.lua``'s change: notes, a billing field and marketing consent."""
+    consent = "true" if n % 2 == 0 else "false"
+    return (
+        f'{{"privateAdminNotes":"note {n}","billingPerson":{{"city":"City {n % 50}"}},'
+        f'"acceptMarketing":{consent}}}'
+    ).encode()
+
+
 async def run(args: argparse.Namespace, database: Path) -> None:
     storage = open_storage(args.database or f"sqlite:///{database}")
     await storage.open()
@@ -89,16 +98,19 @@ async def run(args: argparse.Namespace, database: Path) -> None:
         counter += 1
         return (BODY % (7, counter)).encode()
 
-    if args.kind == "get":
+    if args.kind != "create":
         for _ in range(1000):
             assert await _call(app, "POST", path, issued.token, create_body()) == 200
 
     async def client(share: int) -> None:
         for n in range(share):
+            one = f"{path}/{n % 1000 + 1}"
             if args.kind == "create":
                 status = await _call(app, "POST", path, issued.token, create_body())
+            elif args.kind == "update":
+                status = await _call(app, "PUT", one, issued.token, _update_body(n))
             else:
-                status = await _call(app, "GET", f"{path}/{n % 1000 + 1}", issued.token, b"")
+                status = await _call(app, "GET", one, issued.token, b"")
             assert status == 200, status
 
     share = args.requests // args.concurrency
@@ -118,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--kind", choices=("create", "get"), default="create")
+    parser.add_argument("--kind", choices=("create", "get", "update"), default="create")
     parser.add_argument(
         "--database", help="an empty database's URL (default: a new SQLite file, removed after)"
     )
