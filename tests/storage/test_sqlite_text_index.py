@@ -67,3 +67,38 @@ async def test_what_a_batch_does_to_its_new_customers_leaves_the_index_exact(
 def _with_name(customer: Customer, name: str) -> Customer:
     billing = msgspec.structs.replace(customer.billing_person, name=name)  # type: ignore[type-var]
     return msgspec.structs.replace(customer, name=name, billing_person=billing)
+
+
+async def test_updates_keep_the_index_exact_whether_or_not_they_change_the_keys(
+    migrated_sqlite: Path,
+) -> None:
+    storage = SQLiteStorage(migrated_sqlite)
+    await storage.open()
+    try:
+        await storage.create_store(STORE, now=1)
+        await storage.create_customer(1003, _draft("kept@example.net", "Kim Kept"), now=1)
+        await storage.create_customer(1003, _draft("moved@example.net", "Mo Moved"), now=1)
+        # Committed and indexed before the updates: these are not new rows of their batch.
+        await storage.update_customer(1003, 1, _with_notes, now=2)  # keys as they were
+        await storage.update_customer(1003, 2, lambda c: _with_name(c, "Zoe Zed"), now=2)
+        await storage.update_customer(
+            1003, 2, lambda c: msgspec.structs.replace(c, email="new@example.net"), now=3
+        )
+
+        async def ids(**query: str) -> list[int]:
+            page = await storage.search_customers(1003, CustomerQuery(**query))  # type: ignore[arg-type]
+            return [customer.id for customer in page.items]
+
+        assert await ids(name="kim ke") == [1]
+        assert await ids(keyword="kept@") == [1]
+        assert await ids(name="mo mov") == []
+        assert await ids(name="zoe z") == [2]
+        assert await ids(keyword="moved@") == []
+        assert await ids(keyword="new@exa") == [2]
+    finally:
+        await storage.close()
+    _integrity(migrated_sqlite)
+
+
+def _with_notes(customer: Customer) -> Customer:
+    return msgspec.structs.replace(customer, private_admin_notes="seen")

@@ -163,20 +163,27 @@ async def update(
     if changed.customer_group_id != current.customer_group_id:
         await check_group(session, store_id, changed.customer_group_id)
     numbered, _ = await ids.numbered(session, store_id, changed, customer_id=customer_id)
-    keys = draft(numbered)
+    keys, before = draft(numbered), draft(current)
+    document = session.dialect.document(encode(numbered))
     try:
-        await session.run(
-            "UPDATE customers SET email_key = ?, name_key = ?, group_id = ?, updated_at = ?, "
-            "password_hash = coalesce(?, password_hash), doc = ? WHERE store_id = ? AND id = ?",
-            keys.email_key,
-            keys.name_key,
-            numbered.customer_group_id,
-            now,
-            password_hash,
-            session.dialect.document(encode(numbered)),
-            store_id,
-            customer_id,
-        )
+        if (keys.email_key, keys.name_key) == (before.email_key, before.name_key):
+            # The keys stay: left out of the statement, so that the indexes and the text
+            # index built on them are not rewritten (SQLite's trigger fires on any write of
+            # them, changed or not).
+            await session.run(
+                "UPDATE customers SET group_id = ?, updated_at = ?, "
+                "password_hash = coalesce(?, password_hash), doc = ? "
+                "WHERE store_id = ? AND id = ?",
+                *(numbered.customer_group_id, now, password_hash, document, store_id, customer_id),
+            )
+        else:
+            await session.run(
+                "UPDATE customers SET email_key = ?, name_key = ?, group_id = ?, updated_at = ?, "
+                "password_hash = coalesce(?, password_hash), doc = ? "
+                "WHERE store_id = ? AND id = ?",
+                *(keys.email_key, keys.name_key, numbered.customer_group_id, now),
+                *(password_hash, document, store_id, customer_id),
+            )
     except Duplicate as error:
         raise taken(error) from None
     saved = await get(session, store_id, customer_id)
