@@ -15,6 +15,7 @@ from typing import Any
 from ecwid_customers.storage.core.session import Duplicate, Row
 from ecwid_customers.storage.core.sql import SearchSql
 from ecwid_customers.storage.faults import sqlite_fault
+from ecwid_customers.storage.sqlite import text_index
 
 _GLOB_SPECIAL = frozenset("*?[]")
 
@@ -65,12 +66,16 @@ class SQLiteDialect:
             tests = " OR ".join(self.contains(f"c.{column}", "?") for column in columns)
             query.add(f"({tests})", *[term] * len(columns))
             return
-        # The trigram index's matches drive the query: any one of the columns matching.
-        union = " UNION ".join(
-            f"SELECT rowid AS row_id FROM customer_text WHERE {column} GLOB ?" for column in columns
+        # The trigram index's candidates drive the query: the rows holding the term's
+        # trigrams, in any column (detail=none keeps no columns). instr() then keeps those
+        # where one of the columns holds the term itself, reading only the candidates' rows.
+        query.source = (
+            "(SELECT rowid AS row_id FROM customer_text WHERE customer_text MATCH ?) m "
+            "CROSS JOIN customers c ON c.row_id = m.row_id"
         )
-        query.source = f"({union}) m CROSS JOIN customers c ON c.row_id = m.row_id"
-        query.source_params = [f"*{term}*"] * len(columns)
+        query.source_params = [text_index.match_expression(term)]
+        tests = " OR ".join(self.contains(f"c.{column}", "?") for column in columns)
+        query.add(f"({tests})", *[term] * len(columns))
         query.selective = True
 
     def order_by(self, terms: Sequence[tuple[str, str]], query: SearchSql) -> str:
