@@ -29,7 +29,7 @@ def trigrams(term: str) -> list[str]:
     return list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
 
 
-def match_expression(term: str) -> str:
-    """An FTS5 query for the rows holding every trigram of ``term`` (three characters or
-    more): each a quoted string, which the tokenizer reads as exactly that one trigram."""
-    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in trigrams(term))
+def match_expression(grams: list[str]) -> str:
+    """An FTS5 query for the rows holding every one of ``grams``: each a quoted string, which
+    the tokenizer reads as exactly that one trigram."""
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
