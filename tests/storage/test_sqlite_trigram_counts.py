@@ -18,7 +18,6 @@ from ecwid_customers.storage.core.session import run_sync
 from ecwid_customers.storage.sqlite import text_index, trigram_counts
 from ecwid_customers.storage.sqlite.connection import configure
 from ecwid_customers.storage.sqlite.dialect import SQLiteSession
-from ecwid_customers.storage.sqlite.text_index import trigrams
 from ecwid_customers.storage.sqlite.trigram_counts import TrigramCounts
 
 STORE = 1003
@@ -44,8 +43,15 @@ def connection(migrated_sqlite: Path) -> sqlite3.Connection:
 
 def test_the_rarest_trigrams_are_asked_for(connection: sqlite3.Connection) -> None:
     # "123" is in one row (name and email of 123), "h12" in 11 (12, 120-129), "smi" in all.
-    picked = TrigramCounts().rarest(connection, trigrams("smith123"))
-    assert picked == ["123", "h12"]
+    assert TrigramCounts().rarest(connection, "smith123") == ["123", "h12"]
+
+
+def test_where_the_two_rarest_leave_many_rows_a_third_from_elsewhere_is_asked_for(
+    connection: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trigram_counts, "MANY", 1)
+    # Of those overlapping neither "123" nor "h12", "mit" and "smi" are in all rows alike.
+    assert TrigramCounts().rarest(connection, "smith123") == ["123", "h12", "mit"]
 
 
 def test_a_long_list_is_estimated_from_its_first_rows(
@@ -54,20 +60,20 @@ def test_a_long_list_is_estimated_from_its_first_rows(
     monkeypatch.setattr(trigram_counts, "_SAMPLE", 50)
     monkeypatch.setattr(trigram_counts, "_PROBE", trigram_counts._PROBE.replace("4096", "50"))
     # "ann" is in every row, "h1" then a digit in about a third: both past the sample.
-    assert 280 < trigram_counts._estimate(connection, "ann", 300) < 320
-    assert 60 < trigram_counts._estimate(connection, "th1", 300) < 150  # 112 rows
-    assert trigram_counts._estimate(connection, "h29", 300) == 11  # 29, 290-299: exact
+    assert 280 < trigram_counts._estimate(connection, '"ann"', 300) < 320
+    assert 60 < trigram_counts._estimate(connection, '"th1"', 300) < 150  # 112 rows
+    assert trigram_counts._estimate(connection, '"h29"', 300) == 11  # 29, 290-299: exact
 
 
 def test_estimates_are_kept_a_while_then_read_again(connection: sqlite3.Connection) -> None:
     now = [0.0]
     counts = TrigramCounts(clock=lambda: now[0])
-    assert counts.rarest(connection, trigrams("smith29")) == ["h29", "th2"]
+    assert counts.rarest(connection, "smith29")[:2] == ["h29", "th2"]
     # Many new "h29" rows: the kept estimate still says it is rare.
     connection.execute("UPDATE customers SET name_key = 'h29h29' WHERE id > 100")
-    assert counts.rarest(connection, trigrams("smith29")) == ["h29", "th2"]
+    assert counts.rarest(connection, "smith29")[:2] == ["h29", "th2"]
     now[0] += trigram_counts.MAX_AGE + 1
-    assert counts.rarest(connection, trigrams("smith29"))[0] != "h29"
+    assert counts.rarest(connection, "smith29")[0] != "h29"
 
 
 @pytest.mark.parametrize("term", ["smith12", "ith1", "mail.ex", "r12@", "smith", "xyz"])

@@ -34,7 +34,7 @@ def _indexable(term: str) -> bool:
 
 
 # Which of a term's trigrams to ask the index for (see trigram_counts.py).
-PickTrigrams = Callable[[list[str]], list[str]]
+PickTrigrams = Callable[[str], list[str]]
 
 
 class SQLiteDialect:
@@ -82,10 +82,8 @@ class SQLiteDialect:
             "(SELECT rowid AS row_id FROM customer_text WHERE customer_text MATCH ?) m "
             "CROSS JOIN customers c ON c.row_id = m.row_id"
         )
-        grams = text_index.trigrams(term)
-        query.source_params = [
-            text_index.match_expression(self._pick(grams) if self._pick else grams)
-        ]
+        grams = self._pick(term) if self._pick else text_index.trigrams(term)
+        query.source_params = [text_index.match_expression(grams)]
         tests = " OR ".join(self.contains(f"c.{column}", "?") for column in columns)
         query.add(f"({tests})", *[term] * len(columns))
         query.selective = True
@@ -107,7 +105,7 @@ class SQLiteSession:
         self.dialect = (
             SQLITE
             if counts is None
-            else SQLiteDialect(lambda grams: counts.rarest(connection, grams))
+            else SQLiteDialect(lambda term: counts.rarest(connection, term))
         )
 
     def _execute(self, sql: str, args: Sequence[object]) -> sqlite3.Cursor:

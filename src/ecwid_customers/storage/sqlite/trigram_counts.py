@@ -2,8 +2,8 @@
 
 FTS5 intersects the trigrams of a query by stepping through each one's list of rows, so a
 common trigram ("smi" of "smith123", held by a tenth of a store) costs as much as all the
-matches do; the term's two rarest trigrams already leave few candidates, and ``instr()``
-checks those exactly. FTS5 keeps no count per term that is cheap to read (fts5vocab reads the
+matches do; a few rare ones already leave few candidates, and ``instr()`` checks those
+exactly. FTS5 keeps no count per term that is cheap to read (fts5vocab reads the
 whole list), so this counts at most the first :data:`_SAMPLE` rows of the list (by rowid) and,
 for a longer one, scales that up by the rowids those rows span; and it keeps the estimate a
 while. The estimate only chooses which trigrams to ask for, never which customers match: a
@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-from ecwid_customers.storage.sqlite.text_index import match_expression
+from ecwid_customers.storage.sqlite.text_index import match_expression, trigrams
 
 # Rows read per estimate: about half a millisecond for a list that long.
 _SAMPLE = 4096
@@ -27,8 +27,9 @@ _PROBE = (
 # How long an estimate is used: lists grow with the store, but a trigram's rank among a
 # term's others changes slowly.
 MAX_AGE = 600.0
+# Candidates past which a third trigram is worth asking for: checking each costs a few µs.
+MANY = 2048
 _MAX_ENTRIES = 100_000  # a few MB; past it the counts start over
-RAREST = 2  # trigrams a search asks for
 
 
 class TrigramCounts:
@@ -38,31 +39,41 @@ class TrigramCounts:
         self._clock = clock
         self._counts: dict[str, tuple[int, float]] = {}
 
-    def rarest(self, connection: sqlite3.Connection, grams: list[str]) -> list[str]:
-        """The :data:`RAREST` trigrams of ``grams`` the fewest rows hold, fewest first."""
-        if len(grams) <= RAREST:
+    def rarest(self, connection: sqlite3.Connection, term: str) -> list[str]:
+        """The trigrams of ``term`` to ask the index for: its two rarest, and, where those
+        two still leave many rows, the rarest trigram that overlaps neither. Overlapping
+        trigrams go together ("r72" and "er7" of "muller72" are both in every "user72..."
+        email), and a trigram from elsewhere in the term then cuts the candidates tenfold;
+        where the two leave few, a third, common one would cost more than it saves."""
+        grams = trigrams(term)
+        if len(grams) <= 2:
             return grams
+        counted = sorted((self._count(connection, [gram]), gram) for gram in grams)
+        picked = [gram for _, gram in counted[:2]]
+        if self._count(connection, picked) < MANY:
+            return picked
+        starts = [term.find(gram) for gram in picked]
+        apart = [g for _, g in counted if all(abs(term.find(g) - at) >= 3 for at in starts)]
+        return picked + apart[:1]
+
+    def _count(self, connection: sqlite3.Connection, grams: list[str]) -> int:
+        """The estimated rows holding all of ``grams``, as kept or read now."""
+        query = match_expression(grams)
         now = self._clock()
-        top: int | None = None
-        counted: list[tuple[int, str]] = []
-        for gram in grams:
-            known = self._counts.get(gram)
-            if known is None or now - known[1] > MAX_AGE:
-                if top is None:
-                    top = connection.execute("SELECT max(rowid) FROM customers").fetchone()[0] or 0
-                known = (_estimate(connection, gram, top), now)
-                if len(self._counts) >= _MAX_ENTRIES:
-                    self._counts = {}
-                self._counts[gram] = known
-            counted.append((known[0], gram))
-        counted.sort()
-        return [gram for _, gram in counted[:RAREST]]
+        known = self._counts.get(query)
+        if known is None or now - known[1] > MAX_AGE:
+            top = connection.execute("SELECT max(rowid) FROM customers").fetchone()[0] or 0
+            known = (_estimate(connection, query, top), now)
+            if len(self._counts) >= _MAX_ENTRIES:
+                self._counts = {}
+            self._counts[query] = known
+        return known[0]
 
 
-def _estimate(connection: sqlite3.Connection, gram: str, top: int) -> int:
-    """The rows holding ``gram``: exact below :data:`_SAMPLE`, else the first rows' density
-    over all rowids up to ``top``."""
-    found, first, last = connection.execute(_PROBE, (match_expression([gram]),)).fetchone()
+def _estimate(connection: sqlite3.Connection, query: str, top: int) -> int:
+    """The rows matching the FTS5 ``query``: exact below :data:`_SAMPLE`, else the first
+    rows' density over all rowids up to ``top``."""
+    found, first, last = connection.execute(_PROBE, (query,)).fetchone()
     if found < _SAMPLE:
         return int(found)
     return int(_SAMPLE * max(top - first, 1) // max(last - first, 1))
