@@ -76,7 +76,9 @@ def test_estimates_are_kept_a_while_then_read_again(connection: sqlite3.Connecti
     assert counts.rarest(connection, "smith29")[0] != "h29"
 
 
-@pytest.mark.parametrize("term", ["smith12", "ith1", "mail.ex", "r12@", "smith", "xyz"])
+@pytest.mark.parametrize(
+    "term", ["smith12", "ith1", "mail.ex", "r12@", "smith", "xyz", 'h1"2', "h1\x002", "and"]
+)
 def test_the_rows_found_do_not_depend_on_the_trigrams_asked_for(
     connection: sqlite3.Connection, term: str
 ) -> None:

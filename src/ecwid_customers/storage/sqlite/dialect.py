@@ -29,8 +29,9 @@ _UNIQUE_INDEXES = {
 
 def _indexable(term: str) -> bool:
     """Whether the trigram index can answer for ``term``: three characters or more (shorter
-    non-ASCII terms find nothing in SQLite 3.40's index) and no glob characters."""
-    return len(term) >= 3 and _GLOB_SPECIAL.isdisjoint(term)
+    non-ASCII terms find nothing in SQLite 3.40's index), no glob characters, and no NUL
+    (FTS5's query parser ends a string there: "unterminated string")."""
+    return len(term) >= 3 and _GLOB_SPECIAL.isdisjoint(term) and "\x00" not in term
 
 
 # Which of a term's trigrams to ask the index for (see trigram_counts.py).
