@@ -30,6 +30,7 @@ from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
 from ecwid_customers.storage.core import ids
 from ecwid_customers.storage.core.rows import (
+    CUSTOMER_COLUMN_COUNT,
     CUSTOMER_COLUMNS,
     CUSTOMER_INSERT,
     CUSTOMERS,
@@ -41,7 +42,8 @@ from ecwid_customers.storage.core.rows import (
     stats_values,
 )
 from ecwid_customers.storage.core.search import search_sql
-from ecwid_customers.storage.core.session import Duplicate, Session
+from ecwid_customers.storage.core.session import Duplicate, Row, Session
+from ecwid_customers.storage.core.sql import SearchSql
 from ecwid_customers.storage.errors import CustomerNotFound, EmailTaken, GroupNotFound
 
 EMAIL_INDEX = "customers_by_email"
@@ -70,23 +72,51 @@ async def search_page(session: Session, store_id: int, query: CustomerQuery) -> 
     all_customers: int = (
         await session.value("SELECT customer_count FROM stores WHERE id = ?", store_id) or 0
     )
+    if sql.selective:
+        rows, total = await _counted_page(session, store_id, sql, page)
+    else:
+        rows = await session.rows(
+            f"SELECT {CUSTOMER_COLUMNS} FROM {sql.source} {GROUP_JOIN} WHERE {sql.condition} "
+            f"ORDER BY {sql.order} LIMIT ? OFFSET ?",
+            *sql.all_params,
+            page.limit,
+            page.offset,
+        )
+        total = None
+    if not query.filters_anything:
+        total = all_customers
+    elif total is None:
+        if len(rows) < page.limit and (rows or page.offset == 0):
+            total = page.offset + len(rows)  # the page holds the last match: no count needed
+        else:
+            total = await session.value(
+                f"SELECT count(*) FROM {sql.source} WHERE {sql.condition}", *sql.all_params
+            )
+    items = [customer_from_row(row) for row in rows]
+    return CustomerPage(total=total, all_customers=all_customers, items=items)
+
+
+async def _counted_page(
+    session: Session, store_id: int, sql: SearchSql, page: Page
+) -> tuple[list[Row], int | None]:
+    """The page of a query whose filter's index drives it, and its total from the same pass.
+
+    Every match is read and sorted to find the page anyway, so counting them there costs
+    nothing; only the page's ids are carried out of the sort, and their customers read after
+    it. The total is ``None`` when the page is empty (an offset past the last match)."""
     rows = await session.rows(
-        f"SELECT {CUSTOMER_COLUMNS} FROM {sql.source} {GROUP_JOIN} WHERE {sql.condition} "
-        f"ORDER BY {sql.order} LIMIT ? OFFSET ?",
+        f"SELECT {CUSTOMER_COLUMNS}, p.total FROM (SELECT c.id AS id, count(*) OVER () AS total "
+        f"FROM {sql.source} WHERE {sql.condition} ORDER BY {sql.order} LIMIT ? OFFSET ?) p "
+        f"CROSS JOIN {CUSTOMERS} {GROUP_JOIN} WHERE c.store_id = ? AND c.id = p.id "
+        f"ORDER BY {sql.order}",
         *sql.all_params,
         page.limit,
         page.offset,
+        store_id,
     )
-    if not query.filters_anything:
-        total = all_customers
-    elif len(rows) < page.limit and (rows or page.offset == 0):
-        total = page.offset + len(rows)  # the page holds the last match: no count needed
-    else:
-        total = await session.value(
-            f"SELECT count(*) FROM {sql.source} WHERE {sql.condition}", *sql.all_params
-        )
-    items = [customer_from_row(row) for row in rows]
-    return CustomerPage(total=total, all_customers=all_customers, items=items)
+    if not rows:
+        return rows, 0 if page.offset == 0 else None
+    return rows, rows[0][CUSTOMER_COLUMN_COUNT]
 
 
 async def check_group(session: Session, store_id: int, group_id: int) -> None:

@@ -9,12 +9,14 @@ order's, so a query whose filter narrows the rows hides the sort index from it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ecwid_customers.storage.core.session import Duplicate, Row
 from ecwid_customers.storage.core.sql import SearchSql
 from ecwid_customers.storage.faults import sqlite_fault
+from ecwid_customers.storage.sqlite import text_index
+from ecwid_customers.storage.sqlite.trigram_counts import TrigramCounts
 
 _GLOB_SPECIAL = frozenset("*?[]")
 
@@ -27,8 +29,13 @@ _UNIQUE_INDEXES = {
 
 def _indexable(term: str) -> bool:
     """Whether the trigram index can answer for ``term``: three characters or more (shorter
-    non-ASCII terms find nothing in SQLite 3.40's index) and no glob characters."""
-    return len(term) >= 3 and _GLOB_SPECIAL.isdisjoint(term)
+    non-ASCII terms find nothing in SQLite 3.40's index), no glob characters, and no NUL
+    (FTS5's query parser ends a string there: "unterminated string")."""
+    return len(term) >= 3 and _GLOB_SPECIAL.isdisjoint(term) and "\x00" not in term
+
+
+# Which of a term's trigrams to ask the index for (see trigram_counts.py).
+PickTrigrams = Callable[[str], list[str]]
 
 
 class SQLiteDialect:
@@ -36,6 +43,10 @@ class SQLiteDialect:
     for_update = for_no_key_update = for_key_share = for_update_skip_locked = ""
     locks_rows = False
     access_notice: str | None = None  # PRAGMA data_version sees every commit
+
+    def __init__(self, pick: PickTrigrams | None = None) -> None:
+        # Without a pick, every trigram of the term: the same rows, found more slowly.
+        self._pick = pick
 
     def document(self, encoded: bytes) -> object:
         return encoded
@@ -65,12 +76,17 @@ class SQLiteDialect:
             tests = " OR ".join(self.contains(f"c.{column}", "?") for column in columns)
             query.add(f"({tests})", *[term] * len(columns))
             return
-        # The trigram index's matches drive the query: any one of the columns matching.
-        union = " UNION ".join(
-            f"SELECT rowid AS row_id FROM customer_text WHERE {column} GLOB ?" for column in columns
+        # The trigram index's candidates drive the query: the rows holding the term's
+        # trigrams, in any column (detail=none keeps no columns). instr() then keeps those
+        # where one of the columns holds the term itself, reading only the candidates' rows.
+        query.source = (
+            "(SELECT rowid AS row_id FROM customer_text WHERE customer_text MATCH ?) m "
+            "CROSS JOIN customers c ON c.row_id = m.row_id"
         )
-        query.source = f"({union}) m CROSS JOIN customers c ON c.row_id = m.row_id"
-        query.source_params = [f"*{term}*"] * len(columns)
+        grams = self._pick(term) if self._pick else text_index.trigrams(term)
+        query.source_params = [text_index.match_expression(grams)]
+        tests = " OR ".join(self.contains(f"c.{column}", "?") for column in columns)
+        query.add(f"({tests})", *[term] * len(columns))
         query.selective = True
 
     def order_by(self, terms: Sequence[tuple[str, str]], query: SearchSql) -> str:
@@ -85,10 +101,13 @@ SQLITE = SQLiteDialect()
 class SQLiteSession:
     """Core statements on one connection; the caller owns the transaction."""
 
-    dialect = SQLITE
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, counts: TrigramCounts | None = None) -> None:
         self.connection = connection
+        self.dialect = (
+            SQLITE
+            if counts is None
+            else SQLiteDialect(lambda term: counts.rarest(connection, term))
+        )
 
     def _execute(self, sql: str, args: Sequence[object]) -> sqlite3.Cursor:
         try:

@@ -25,16 +25,17 @@ from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite import creates, text_index
 from ecwid_customers.storage.sqlite.dialect import SQLITE, SQLiteSession
 from ecwid_customers.storage.sqlite.readers import ReaderPool
+from ecwid_customers.storage.sqlite.trigram_counts import TrigramCounts
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 
 T = TypeVar("T")
 
 
-def _in_snapshot(connection: sqlite3.Connection, work: Work[T]) -> T:
+def _in_snapshot(connection: sqlite3.Connection, work: Work[T], counts: TrigramCounts) -> T:
     """``work`` inside one read transaction: every statement sees the same commit."""
     connection.execute("BEGIN")
     try:
-        return run_sync(work(SQLiteSession(connection)))
+        return run_sync(work(SQLiteSession(connection, counts)))
     finally:
         connection.execute("COMMIT")
 
@@ -48,6 +49,7 @@ class SQLiteEngine:
         self._reader: SQLiteSession | None = None
         self._readers: ReaderPool | None = None
         self.faults = FaultLog()
+        self._trigram_counts = TrigramCounts()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -76,7 +78,7 @@ class SQLiteEngine:
             setup.close()
         reader = self._connect()
         reader.execute("PRAGMA query_only = ON")
-        self._reader = SQLiteSession(reader)
+        self._reader = SQLiteSession(reader, self._trigram_counts)
         self._readers = ReaderPool(self._connect)
         self._writer = GroupCommitWriter(self._connect, before_commit=text_index.flush)
         self._writer.start()
@@ -128,7 +130,9 @@ class SQLiteEngine:
         if self._readers is None:
             raise StorageUnavailable(NOT_OPEN)
         try:
-            return await self._readers.run(lambda connection: _in_snapshot(connection, work))
+            return await self._readers.run(
+                lambda connection: _in_snapshot(connection, work, self._trigram_counts)
+            )
         except StorageUnavailable as fault:
             self.faults.failed(fault)
             raise

@@ -22,3 +22,14 @@ def flush(connection: sqlite3.Connection) -> None:
     if connection.execute("SELECT 1 FROM customer_text_pending LIMIT 1").fetchone():
         connection.execute(_INDEX_PENDING)
         connection.execute("DELETE FROM customer_text_pending")
+
+
+def trigrams(term: str) -> list[str]:
+    """The distinct three-character pieces of ``term``, as the trigram tokenizer cuts it."""
+    return list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
+
+
+def match_expression(grams: list[str]) -> str:
+    """An FTS5 query for the rows holding every one of ``grams``: each a quoted string, which
+    the tokenizer reads as exactly that one trigram."""
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
