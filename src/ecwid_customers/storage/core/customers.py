@@ -29,6 +29,7 @@ from ecwid_customers.domain.orders import OrderHistory
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
 from ecwid_customers.storage.core import ids
+from ecwid_customers.storage.core.rendered import RenderedCustomers
 from ecwid_customers.storage.core.rows import (
     CUSTOMER_COLUMNS,
     CUSTOMER_INSERT,
@@ -62,6 +63,19 @@ def taken(error: Duplicate) -> Exception:
 async def get(session: Session, store_id: int, customer_id: int) -> Customer | None:
     row = await session.row(_GET, store_id, customer_id)
     return customer_from_row(row) if row else None
+
+
+async def get_json(
+    session: Session,
+    store_id: int,
+    customer_id: int,
+    rendered: RenderedCustomers,
+    stamp: int | None,
+) -> bytes | None:
+    """The customer's JSON as the API shows it, or ``None`` (``stamp``: the engine's commit
+    stamp, read before this)."""
+    row = await session.row(_GET, store_id, customer_id)
+    return rendered.json(store_id, customer_id, row, stamp) if row else None
 
 
 async def search_page(session: Session, store_id: int, query: CustomerQuery) -> CustomerPage:
