@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import msgspec
 import pytest
 
 from ecwid_customers.domain.create import build_new_customer
 from ecwid_customers.domain.inputs import CustomerInput
-from ecwid_customers.domain.models import CustomerDraft, Store
+from ecwid_customers.domain.models import Customer, CustomerDraft, Store
 from ecwid_customers.domain.tokens import hash_token
 from ecwid_customers.storage import open_storage
 from ecwid_customers.storage.base import NewToken, Storage
@@ -233,6 +234,38 @@ async def test_access_sees_what_another_connection_changed(
     assert await seen(revoked, engine)
     assert await elsewhere.delete_store(1003)
     assert await seen(deleted, engine)
+
+
+async def test_customer_json_is_the_customer_read_encoded(backend: Storage) -> None:
+    customer_id = await backend.create_customer(1003, new_customer("a@example.net"), now=NOW)
+    for _ in range(2):  # made, then kept
+        assert await backend.get_customer_json(1003, customer_id) == msgspec.json.encode(
+            await backend.get_customer(1003, customer_id)
+        )
+    assert await backend.get_customer_json(1003, customer_id + 1) is None
+    assert await backend.get_customer_json(2002, customer_id) is None
+
+
+async def test_customer_json_sees_what_another_connection_changed(
+    backend: Storage, elsewhere: Storage
+) -> None:
+    """A customer's JSON may be kept between reads; any connection's change (here another
+    storage's, as another server process's) is in the next read, on every engine."""
+    customer_id = await backend.create_customer(1003, new_customer("a@example.net"), now=NOW)
+    before = await backend.get_customer_json(1003, customer_id)
+    assert before is not None
+    assert b'"noted"' not in before
+
+    def noted(customer: Customer) -> Customer:
+        return msgspec.structs.replace(customer, private_admin_notes="noted")
+
+    await elsewhere.update_customer(1003, customer_id, noted, now=NOW + 5)
+    after = await backend.get_customer_json(1003, customer_id)
+    assert after == msgspec.json.encode(await elsewhere.get_customer(1003, customer_id))
+    assert after is not None
+    assert b'"privateAdminNotes":"noted"' in after
+    assert await elsewhere.delete_customer(1003, customer_id, now=NOW + 6)
+    assert await backend.get_customer_json(1003, customer_id) is None
 
 
 async def test_access_changes_of_the_same_storage_count_at_once(backend: Storage) -> None:

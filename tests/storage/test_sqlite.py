@@ -13,7 +13,7 @@ import pytest
 from ecwid_customers.storage import migrate, open_storage
 from ecwid_customers.storage.core.session import Session
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
-from ecwid_customers.storage.sqlite.storage import SQLiteStorage
+from ecwid_customers.storage.sqlite.storage import SQLiteEngine, SQLiteStorage
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 from ecwid_customers.storage.urls import DatabaseUrlError, sqlite_path
 
@@ -226,3 +226,28 @@ def test_every_connection_bounds_the_wal(tmp_path: Path) -> None:
         assert limit == sqlite_connection.WAL_SIZE_LIMIT == 64 * 1024 * 1024
     finally:
         opened.close()
+
+
+async def test_change_stamp_is_read_from_the_wal_index_and_moves_with_any_commit(
+    tmp_path: Path,
+) -> None:
+    """The stamp comes from the mapped WAL-index header (no statement per request), and a
+    commit by a connection outside the storage (another process's) moves it at once."""
+    path = tmp_path / "stamp.db"
+    storage = SQLiteStorage(path)
+    await storage.open()
+    try:
+        engine = storage.engine
+        assert isinstance(engine, SQLiteEngine)
+        assert engine._wal_index is not None
+        assert engine._wal_index.stamp() is not None
+        before = engine.change_stamp()
+        assert engine.change_stamp() == before  # nothing committed: the same
+        with sqlite3.connect(path, isolation_level=None) as other:
+            other.execute("INSERT INTO stores (id, languages, created_at) VALUES (7, 'en', 0)")
+        moved = engine.change_stamp()
+        assert moved != before
+        assert engine.commit_stamp() == moved
+    finally:
+        await storage.close()
+    assert storage.engine.change_stamp() is None

@@ -7,6 +7,8 @@ paths and bodies, storage checks its counters against them, fixtures check what 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Customer, address and group ids stay below 2^31, as Ecwid's do.
 MAX_ID = 2**31 - 1
 # Ecwid's contact ids and store ids are 64-bit.
@@ -21,6 +23,12 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+@lru_cache(maxsize=8)
+def _digit_count(maximum: int) -> int:
+    """Digits in ``maximum``: an id is parsed on every request, against one of a few bounds."""
+    return len(str(maximum))
+
+
 def parse_id(text: str, maximum: int = MAX_ID) -> int | None:
     """The id ``text`` spells, or ``None`` when it is not digits or exceeds ``maximum``.
 
@@ -30,7 +38,7 @@ def parse_id(text: str, maximum: int = MAX_ID) -> int | None:
     if not is_digits(text):
         return None
     digits = text.lstrip("0") or "0"
-    if len(digits) > len(str(maximum)):
+    if len(digits) > _digit_count(maximum):
         return None
     value = int(digits)
     return value if value <= maximum else None

@@ -38,6 +38,8 @@ from ecwid_customers.http.responses import JSON_CONTENT_TYPE, error_response
 
 MAX_URL = 8 * 1024  # as common front ends allow
 MAX_HEAD = 32 * 1024  # nginx's default header buffers hold 32 KiB
+# Seconds early a head timer may fire (the loop's clock ticks in milliseconds) and still count.
+HEAD_TIMER_SLACK = 0.002
 # Seconds between two log lines about connections refused for being one too many.
 REFUSAL_LOG_INTERVAL = 5.0
 
@@ -91,6 +93,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._head_open = True  # between the start of a request and the end of its headers
         self._head_timer: asyncio.TimerHandle | None = None
+        self._head_deadline = 0.0  # the loop's time by which the open head must be complete
         self._refusal: errors.EcwidError | None = None  # why a callback stopped the parser
         self._began_in_chunk = False  # a request began in the chunk being parsed
         self._trailer_bytes = 0
@@ -170,8 +173,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # -- the head timer --------------------------------------------------------------------
 
     def _start_head_timer(self) -> None:
-        self._stop_head_timer()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+        # Armed lazily: nearly every head is complete in the chunk it began in, so instead of
+        # a timer made and cancelled per request, one timer looks at the deadline when it
+        # fires and sets itself again for the deadline in force then.
+        self._head_deadline = self.loop.time() + self.head_timeout
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_at(self._head_deadline, self._head_timed_out)
 
     def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -186,6 +193,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _head_timed_out(self) -> None:
         self._head_timer = None
         if not self._head_open or self.transport.is_closing():
+            return
+        if self._head_deadline - self.loop.time() > HEAD_TIMER_SLACK:  # a later head's
+            self._head_timer = self.loop.call_at(self._head_deadline, self._head_timed_out)
             return
         if self._owes_answers():
             self._start_head_timer()  # the clock runs only while the server is waiting
@@ -214,37 +224,47 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             raise _Refused
 
     def on_headers_complete(self) -> None:
-        # The exact size of the head, whatever chunks it came in.
+        # The exact size of the head, whatever chunks it came in; one pass over the headers
+        # gathers what every check below needs.
         if len(self.url) > MAX_URL:
             self._refusal = errors.connection_uri_too_long(MAX_URL)
             raise _Refused
-        if sum(len(name) + len(value) + 4 for name, value in self.headers) > MAX_HEAD:
+        size = 0
+        has_host = declares_body = False
+        encodings: list[bytes] = []
+        for name, value in self.headers:
+            size += len(name) + len(value) + 4
+            if name == b"host":
+                has_host = True
+            elif name == b"transfer-encoding":
+                encodings.append(value)
+                declares_body = True
+            elif name == b"content-length" and value.strip(b"0 "):
+                declares_body = True
+        if size > MAX_HEAD:
             self._refusal = errors.connection_headers_too_large(MAX_HEAD)
             raise _Refused
-        if self.parser.should_upgrade() and self._declares_body():
+        if declares_body and self.parser.should_upgrade():
             # The parser hands what follows an Upgrade head to the new protocol, not to this
             # request: a body there would be read as requests of its own. No Upgrade is
             # served here, so such a request is refused.
             self._refusal = errors.connection_unparsable()
             raise _Refused
-        framing = self._framing_fault()
+        framing = self._framing_fault(has_host, encodings)
         if framing is not None:
             self._refusal = errors.connection_bad_framing(framing)
             raise _Refused
-        self._head_open = False
-        self._stop_head_timer()
+        self._head_open = False  # the head timer, when it fires, finds nothing to time
         super().on_headers_complete()
-        if self._declares_body():
+        if declares_body:
             self._stop_body_timer()
             self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
 
-    def _framing_fault(self) -> str | None:
+    def _framing_fault(self, has_host: bool, encodings: list[bytes]) -> str | None:
         """What RFC 9112 forbids that httptools lets through, or ``None``."""
         version = self.parser.get_http_version()
-        names = [name for name, _ in self.headers]
-        if version == "1.1" and b"host" not in names:
+        if version == "1.1" and not has_host:
             return "an HTTP/1.1 request needs a Host header"
-        encodings = [value for name, value in self.headers if name == b"transfer-encoding"]
         if encodings and version != "1.1":
             return "Transfer-Encoding needs HTTP/1.1"
         if encodings and (len(encodings) > 1 or encodings[0].strip().lower() != b"chunked"):
@@ -254,12 +274,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._stop_body_timer()
         super().on_message_complete()
-
-    def _declares_body(self) -> bool:
-        for name, value in self.headers:
-            if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b"0 ")):
-                return True
-        return False
 
     def on_response_complete(self) -> None:
         if self._pending is not None and not self.pipeline and not self.transport.is_closing():

@@ -130,7 +130,8 @@ class Request:
     def query(self, name: str) -> str | None:
         """The first value of a query parameter."""
         if self._query is None:
-            self._query = parse_qs(self.scope["query_string"].decode("latin-1"))
+            text = self.scope["query_string"]
+            self._query = parse_qs(text.decode("latin-1")) if text else {}  # most have none
         values = self._query.get(name)
         if not values:
             return None

@@ -159,6 +159,11 @@ class CustomerStorage(Protocol):
         """The customer with ``customerGroupName`` filled, or ``None``."""
         ...
 
+    async def get_customer_json(self, store_id: int, customer_id: int) -> bytes | None:
+        """:meth:`get_customer`'s customer as JSON (msgspec's encoding of it, the API's
+        answer), or ``None``; cheaper than encoding the customer read."""
+        ...
+
     async def search_customers(self, store_id: int, query: CustomerQuery) -> CustomerPage: ...
 
     async def update_customer(

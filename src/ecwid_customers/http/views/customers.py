@@ -22,6 +22,7 @@ from ecwid_customers.http.views.common import (
     path_id,
     render,
 )
+from ecwid_customers.storage.errors import CustomerNotFound
 
 # Ecwid keeps deletion records for six months (spec 4.6).
 DELETED_HISTORY_SECONDS = 183 * 24 * 3600
@@ -72,7 +73,16 @@ async def create_customer(request: Request) -> Response:
 
 
 async def get_customer(request: Request) -> Response:
-    return render(await existing_customer(request), request)
+    customer_id = path_id(request, "customerId")
+    body = None
+    if customer_id is not None:
+        body = await request.storage.get_customer_json(request.store_id, customer_id)
+    if body is None:
+        raise errors.customer_not_found(request.params["customerId"])
+    if request.query("responseFields"):  # a cut-down answer is made from the customer
+        return render(await existing_customer(request), request)
+    # The storage's JSON is the encoding render() would make: sent as it is.
+    return Response(200, body)
 
 
 async def search_customers(request: Request) -> Response:
@@ -89,7 +99,9 @@ async def search_customers(request: Request) -> Response:
 
 async def update_customer(request: Request) -> Response:
     sent = await request.json(_decode_customer_input, _decode_list_sizes)  # 415/400 before 404
-    current = await existing_customer(request)
+    customer_id = path_id(request, "customerId")
+    if customer_id is None:
+        raise errors.customer_not_found(request.params["customerId"])
     store = request.grant.store
     now = request.clock.now()
     definitions = await _definitions(request, sent)
@@ -107,15 +119,16 @@ async def update_customer(request: Request) -> Response:
 
     password_hash = None
     if password_to_keep(sent, store):
-        change(current)  # validate before paying for argon2
+        change(await existing_customer(request))  # 404, then validation, before argon2
         password_hash = await _hashed_password(request, sent)
-    await request.storage.update_customer(
-        request.store_id,
-        current.id,
-        change,
-        now=now,
-        password_hash=password_hash,
-    )
+    try:
+        # The write reads the customer under its lock (and says when there is none): no
+        # read of it beforehand.
+        await request.storage.update_customer(
+            request.store_id, customer_id, change, now=now, password_hash=password_hash
+        )
+    except CustomerNotFound:
+        raise errors.customer_not_found(request.params["customerId"]) from None
     return json_response(UPDATED_ONE)
 
 

@@ -29,6 +29,7 @@ from ecwid_customers.domain.orders import OrderHistory
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
 from ecwid_customers.storage.core import ids
+from ecwid_customers.storage.core.rendered import RenderedCustomers
 from ecwid_customers.storage.core.rows import (
     CUSTOMER_COLUMN_COUNT,
     CUSTOMER_COLUMNS,
@@ -64,6 +65,19 @@ def taken(error: Duplicate) -> Exception:
 async def get(session: Session, store_id: int, customer_id: int) -> Customer | None:
     row = await session.row(_GET, store_id, customer_id)
     return customer_from_row(row) if row else None
+
+
+async def get_json(
+    session: Session,
+    store_id: int,
+    customer_id: int,
+    rendered: RenderedCustomers,
+    stamp: int | None,
+) -> bytes | None:
+    """The customer's JSON as the API shows it, or ``None`` (``stamp``: the engine's commit
+    stamp, read before this)."""
+    row = await session.row(_GET, store_id, customer_id)
+    return rendered.json(store_id, customer_id, row, stamp) if row else None
 
 
 async def search_page(session: Session, store_id: int, query: CustomerQuery) -> CustomerPage:
@@ -177,8 +191,9 @@ async def update(
     """
     if store_locked_first and not await lock_store(session, store_id):
         raise CustomerNotFound(customer_id)
-    locked = await session.value(
-        f"SELECT 1 FROM customers WHERE store_id = ? AND id = ?{session.dialect.for_update}",
+    locked = await session.row(
+        f"SELECT email_key, name_key, group_id FROM customers WHERE store_id = ? AND id = ?"
+        f"{session.dialect.for_update}",
         store_id,
         customer_id,
     )
@@ -193,27 +208,31 @@ async def update(
     if changed.customer_group_id != current.customer_group_id:
         await check_group(session, store_id, changed.customer_group_id)
     numbered, _ = await ids.numbered(session, store_id, changed, customer_id=customer_id)
-    keys, before = draft(numbered), draft(current)
-    document = session.dialect.document(encode(numbered))
+    keys = draft(numbered)
+    # Only the key columns whose values change are set: on SQLite setting the name or email
+    # key at all re-indexes the customer's text (a trigger) and its index entries, which
+    # costs more than the rest of the update when, as usually, neither changed.
+    changed_keys = [
+        (column, value)
+        for column, value, before in (
+            ("email_key", keys.email_key, locked[0]),
+            ("name_key", keys.name_key, locked[1]),
+            ("group_id", numbered.customer_group_id, locked[2]),
+        )
+        if value != before
+    ]
+    sets = "".join(f"{column} = ?, " for column, _ in changed_keys)
     try:
-        if (keys.email_key, keys.name_key) == (before.email_key, before.name_key):
-            # The keys stay: left out of the statement, so that the indexes and the text
-            # index built on them are not rewritten (SQLite's trigger fires on any write of
-            # them, changed or not).
-            await session.run(
-                "UPDATE customers SET group_id = ?, updated_at = ?, "
-                "password_hash = coalesce(?, password_hash), doc = ? "
-                "WHERE store_id = ? AND id = ?",
-                *(numbered.customer_group_id, now, password_hash, document, store_id, customer_id),
-            )
-        else:
-            await session.run(
-                "UPDATE customers SET email_key = ?, name_key = ?, group_id = ?, updated_at = ?, "
-                "password_hash = coalesce(?, password_hash), doc = ? "
-                "WHERE store_id = ? AND id = ?",
-                *(keys.email_key, keys.name_key, numbered.customer_group_id, now),
-                *(password_hash, document, store_id, customer_id),
-            )
+        await session.run(
+            f"UPDATE customers SET {sets}updated_at = ?, "
+            "password_hash = coalesce(?, password_hash), doc = ? WHERE store_id = ? AND id = ?",
+            *(value for _, value in changed_keys),
+            now,
+            password_hash,
+            session.dialect.document(encode(numbered)),
+            store_id,
+            customer_id,
+        )
     except Duplicate as error:
         raise taken(error) from None
     saved = await get(session, store_id, customer_id)

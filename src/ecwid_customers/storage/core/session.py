@@ -135,6 +135,12 @@ class Engine(Protocol):
         cannot tell that cheaply (nothing read is then kept for reuse)."""
         ...
 
+    def commit_stamp(self) -> int | None:
+        """Like :meth:`change_stamp`, but moving with every commit of any connection in any
+        process (customers included, not only what access depends on); ``None`` where the
+        engine cannot tell that cheaply."""
+        ...
+
     async def read(self, work: Work[T]) -> T:
         """A short read (a lookup by key)."""
         ...

@@ -46,6 +46,7 @@ from ecwid_customers.storage.base import (
 )
 from ecwid_customers.storage.core import catalog, customers, outbox, stores
 from ecwid_customers.storage.core.outbox_methods import OutboxMethods
+from ecwid_customers.storage.core.rendered import RenderedCustomers
 from ecwid_customers.storage.core.rows import split_list
 from ecwid_customers.storage.core.session import Engine, Session, Work
 
@@ -93,6 +94,7 @@ class SqlStorage(OutboxMethods):
         # Moves with every change of this process that an access answer may depend on, so
         # that its own changes are seen at once, before any engine's stamp moves.
         self._access_changes = 0
+        self._rendered = RenderedCustomers()
 
     async def open(self) -> None:
         await self.engine.open()
@@ -174,6 +176,17 @@ class SqlStorage(OutboxMethods):
 
     async def get_customer(self, store_id: int, customer_id: int) -> Customer | None:
         return await self.engine.read(lambda s: customers.get(s, store_id, customer_id))
+
+    async def get_customer_json(self, store_id: int, customer_id: int) -> bytes | None:
+        # Nothing committed since the customer was last read: its JSON then still holds.
+        stamp = self.engine.commit_stamp()
+        if stamp is not None:
+            kept = self._rendered.unchanged(store_id, customer_id, stamp)
+            if kept is not None:
+                return kept
+        return await self.engine.read(
+            lambda s: customers.get_json(s, store_id, customer_id, self._rendered, stamp)
+        )
 
     async def search_customers(self, store_id: int, query: CustomerQuery) -> CustomerPage:
         return await self.engine.read_long(lambda s: customers.search_page(s, store_id, query))

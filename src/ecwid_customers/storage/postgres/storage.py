@@ -160,6 +160,9 @@ class PostgresEngine:
         # arrives about half a round trip after its commit.
         return self._notices if self._connected else None
 
+    def commit_stamp(self) -> int | None:
+        return None  # notices come for access changes only, not for every commit
+
     def fault(self, error: Exception) -> StorageUnavailable | None:
         """``error`` as the database fault it is (logged sparingly), or ``None`` when it is
         the request's or the code's. (Not a context manager: contextlib sets the traceback

@@ -26,6 +26,7 @@ from ecwid_customers.storage.sqlite import creates, text_index
 from ecwid_customers.storage.sqlite.dialect import SQLITE, SQLiteSession
 from ecwid_customers.storage.sqlite.readers import ReaderPool
 from ecwid_customers.storage.sqlite.trigram_counts import TrigramCounts
+from ecwid_customers.storage.sqlite.wal_index import WalIndexHeader
 from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
 
 T = TypeVar("T")
@@ -48,6 +49,7 @@ class SQLiteEngine:
         self._writer: GroupCommitWriter | None = None
         self._reader: SQLiteSession | None = None
         self._readers: ReaderPool | None = None
+        self._wal_index: WalIndexHeader | None = None
         self.faults = FaultLog()
         self._trigram_counts = TrigramCounts()
 
@@ -78,6 +80,9 @@ class SQLiteEngine:
             setup.close()
         reader = self._connect()
         reader.execute("PRAGMA query_only = ON")
+        # A first read sets up the WAL index, whose header then gives the change stamp.
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self._wal_index = WalIndexHeader.open(self.path)
         self._reader = SQLiteSession(reader, self._trigram_counts)
         self._readers = ReaderPool(self._connect)
         self._writer = GroupCommitWriter(self._connect, before_commit=text_index.flush)
@@ -93,6 +98,9 @@ class SQLiteEngine:
         if self._reader is not None:
             self._reader.connection.close()
             self._reader = None
+        if self._wal_index is not None:  # after every connection (see wal_index.py)
+            wal_index, self._wal_index = self._wal_index, None
+            wal_index.close()
 
     async def problems(self) -> tuple[str, ...]:
         if self._reader is None or self._writer is None:
@@ -107,15 +115,23 @@ class SQLiteEngine:
         return tuple(found)
 
     def change_stamp(self) -> int | None:
-        # SQLite changes data_version on this connection whenever another connection (the
-        # writer, or another process) commits; the loop's reader never writes itself.
+        # Every commit (the writer's, another process's) rewrites the WAL-index header; where
+        # it cannot be mapped, SQLite changes data_version on this connection whenever another
+        # connection commits (the loop's reader never writes itself).
         if self._reader is None:
             return None
+        if self._wal_index is not None:
+            mapped = self._wal_index.stamp()
+            if mapped is not None:
+                return mapped
         try:
             stamp: int = self._reader.connection.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:
             return None  # nothing is reused; the read that follows reports the fault
         return stamp
+
+    def commit_stamp(self) -> int | None:
+        return self.change_stamp()  # SQLite's stamp moves with every commit
 
     async def read(self, work: Work[T]) -> T:
         if self._reader is None:
