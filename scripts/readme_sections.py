@@ -21,8 +21,9 @@ END = "<!-- {name}:end -->"
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = [prefix]
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    context = click.Context(group)
+    for name in group.list_commands(context):  # also the commands imported only when run
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             found.extend(_commands(command, (*prefix, name)))
         else:

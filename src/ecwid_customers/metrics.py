@@ -5,6 +5,9 @@ writer's batch sizes) and webhook delivery can each record what they see without
 one another. The metrics live in ``prometheus_client``'s default registry, beside its own
 process and Python collectors; ``/metrics`` (``http/instrument.py``) shows them.
 
+prometheus_client is imported at the first scrape, batch or delivery that needs it, not
+when the server starts: it costs a tenth of a start's time and a request never needs it.
+
 Each request is recorded, so its figures are plain numbers that a custom collector turns into
 a counter and a histogram when scraped (:class:`LoopRequestStats`); the rest, recorded far
 less often, are the library's own metrics. With ``PROMETHEUS_MULTIPROC_DIR`` set before the
@@ -17,16 +20,19 @@ shows its own.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
-from prometheus_client.registry import Collector
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
+    from prometheus_client.metrics_core import Metric
+
+_T = TypeVar("_T")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -51,11 +57,12 @@ _LE = tuple("+Inf" if bound == math.inf else repr(float(bound)) for bound in _BO
 Recorder = Callable[[float], None]
 
 
-class LoopRequestStats(Collector):
+class LoopRequestStats:
     """Requests counted and timed in plain numbers, collected into Prometheus's families when
     scraped: the library's counters and histograms take a lock on each update, several
     times slower than this, and every request pays it. Updated and scraped on the event
-    loop's one thread."""
+    loop's one thread. A collector by shape (``collect``), so that defining it needs no
+    prometheus_client."""
 
     def __init__(self) -> None:
         # Per (route, method, status): count, sum of seconds, then one count per bucket.
@@ -72,6 +79,8 @@ class LoopRequestStats(Collector):
         return record
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
+
         requests = CounterMetricFamily(
             REQUESTS_NAME, REQUESTS_HELP, labels=("route", "method", "status")
         )
@@ -95,6 +104,8 @@ class SharedRequestStats:
     mode keeps in files that a scrape of any worker adds up."""
 
     def __init__(self) -> None:
+        from prometheus_client import Counter, Histogram
+
         self.requests = Counter(REQUESTS_NAME, REQUESTS_HELP, ("route", "method", "status"))
         self.latency = Histogram(
             LATENCY_NAME, LATENCY_HELP, ("route", "method"), buckets=LATENCY_BUCKETS
@@ -113,29 +124,77 @@ class SharedRequestStats:
 
 # prometheus_client chooses its mode by this variable when imported; so does this module.
 MULTIPROCESS = bool(os.environ.get(MULTIPROC_ENV))
-REQUESTS: LoopRequestStats | SharedRequestStats
-if MULTIPROCESS:
-    REQUESTS = SharedRequestStats()
-else:
-    REQUESTS = LoopRequestStats()
-    REGISTRY.register(REQUESTS)
+# In that mode the counters must exist before the first request is counted: it pays the import.
+REQUESTS = SharedRequestStats() if MULTIPROCESS else LoopRequestStats()
 
-WRITE_BATCH_SIZE = Histogram(
-    "ecwid_sqlite_write_batch_size",
-    "Writes committed together by the SQLite writer (one fsync each batch).",
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
-)
-WEBHOOK_DELIVERIES = Counter(
-    "ecwid_webhook_deliveries",
-    "Webhook delivery attempts, by outcome: delivered, retrying (another attempt is due "
-    "later) or abandoned (no attempts left).",
-    ("outcome",),
-)
+
+def _once(make: Callable[[], _T]) -> Callable[[], _T]:
+    """``make`` run at the first call only, also when threads call at once (the SQLite writer
+    and a scrape): a metric made twice would be refused by the registry as a duplicate."""
+    lock = threading.Lock()
+    made: list[_T] = []
+
+    @functools.wraps(make)
+    def get() -> _T:
+        if not made:
+            with lock:
+                if not made:
+                    made.append(make())
+        return made[0]
+
+    return get
+
+
+@_once
+def _registry_with_requests() -> None:
+    """The per-process request figures joined to the default registry, once, at the first
+    scrape (the registry is prometheus_client's, made when it is imported)."""
+    from prometheus_client import REGISTRY
+
+    if isinstance(REQUESTS, LoopRequestStats):
+        REGISTRY.register(REQUESTS)
+
+
+@_once
+def write_batch_size() -> Histogram:
+    from prometheus_client import Histogram
+
+    return Histogram(
+        "ecwid_sqlite_write_batch_size",
+        "Writes committed together by the SQLite writer (one fsync each batch).",
+        buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+    )
+
+
+@_once
+def webhook_deliveries() -> Counter:
+    from prometheus_client import Counter
+
+    return Counter(
+        "ecwid_webhook_deliveries",
+        "Webhook delivery attempts, by outcome: delivered, retrying (another attempt is due "
+        "later) or abandoned (no attempts left).",
+        ("outcome",),
+    )
+
+
+def warm_up() -> None:
+    """Import the library and make the metrics now, so no batch or delivery waits for it."""
+    _registry_with_requests()
+    write_batch_size()
+    webhook_deliveries()
 
 
 def exposition(accept: str | None) -> tuple[bytes, str]:
     """The metrics, and their content type: the format the scraper's ``Accept`` asks for
-    (OpenMetrics, or a newer text format), else Prometheus's classic text format 0.0.4."""
+    (OpenMetrics, or a newer text format), else Prometheus's classic text format 0.0.4.
+    The writer's and the deliveries' metrics are made here too, so that a scrape shows
+    them (at zero) before their first batch or delivery."""
+    from prometheus_client import REGISTRY, CollectorRegistry
+    from prometheus_client.exposition import choose_encoder
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    warm_up()
     encode, content_type = choose_encoder(accept or "")
     if MULTIPROCESS:
         registry = CollectorRegistry()

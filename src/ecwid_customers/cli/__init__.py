@@ -1,7 +1,7 @@
 """The ``ecwid-customers`` command: serve the API, manage stores, tokens and the schema.
 
-One module per command group; what they share (``--database``, opening storage) is in
-``common.py``.
+One module per command group, imported when its command runs (``lazy.py``); what they share
+(``--database``, opening storage) is in ``common.py``.
 """
 
 from __future__ import annotations
@@ -9,15 +9,32 @@ from __future__ import annotations
 import click
 
 from ecwid_customers import __version__
-from ecwid_customers.cli.database import db
-from ecwid_customers.cli.failures import OneLineGroup
-from ecwid_customers.cli.serve import serve
-from ecwid_customers.cli.stores import store
-from ecwid_customers.cli.tokens import token
-from ecwid_customers.cli.webhooks import webhooks
+from ecwid_customers.cli.lazy import LazyCommand, LazyGroup
+
+COMMANDS = {
+    "db": LazyCommand(
+        "ecwid_customers.cli.database", "db", "Database schema: upgrade and inspect."
+    ),
+    "serve": LazyCommand(
+        "ecwid_customers.cli.serve",
+        "serve",
+        "Run the API server (and its control plane, unless --no-control).",
+    ),
+    "store": LazyCommand(
+        "ecwid_customers.cli.stores", "store", "Create, list, export, import and change stores."
+    ),
+    "token": LazyCommand(
+        "ecwid_customers.cli.tokens", "token", "Create, list and revoke access tokens."
+    ),
+    "webhooks": LazyCommand(
+        "ecwid_customers.cli.webhooks",
+        "webhooks",
+        "See, redeliver, pause and fire a store's webhooks (a running server delivers them).",
+    ),
+}
 
 
-@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ecwid-customers")
 def main() -> None:
     """Ecwid's Customers REST API (v3), served from your own database.
@@ -25,7 +42,3 @@ def main() -> None:
     Start with `ecwid-customers serve`: on an empty database it creates store 1003 and a
     token, and prints a curl line to try.
     """
-
-
-for command in (serve, store, token, webhooks, db):
-    main.add_command(command)

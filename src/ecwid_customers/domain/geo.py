@@ -18,8 +18,8 @@ class UnknownSubdivision(ValueError):
     pass
 
 
-# pycountry is imported where its tables are first loaded (warm_up, on a thread at start):
-# importing it takes a tenth of a second that a starting server need not wait for.
+# pycountry is imported where its tables are first loaded (warm_up, on a thread a second after
+# start): importing it takes a tenth of a second that a starting server need not wait for.
 
 
 @cache

@@ -17,9 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from ecwid_customers import errors
+from ecwid_customers import errors, metrics
 from ecwid_customers.config import Settings
-from ecwid_customers.domain import geo
+from ecwid_customers.domain import geo, passwords
 from ecwid_customers.domain.clock import Clock, SystemClock
 from ecwid_customers.domain.ids import parse_store_id
 from ecwid_customers.domain.models import Store, TokenGrant
@@ -83,6 +83,18 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
+# The ISO tables, the metrics library and argon2 take a fifth of a second to load: a second after
+# start, on a thread, so the server answers its first requests without waiting for them and
+# later requests find them loaded (one needing them sooner loads them itself).
+WARM_UP_AFTER = 1.0
+
+
+def _warm_up() -> None:
+    geo.warm_up()
+    metrics.warm_up()
+    passwords.warm_up()
+
+
 class EcwidApp:
     """``EcwidApp(storage)`` is an ASGI app. Its lifespan opens and closes ``storage``, and
     starts and stops ``services`` while storage is open."""
@@ -114,14 +126,14 @@ class EcwidApp:
         return None
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
+        warm_up: asyncio.TimerHandle | None = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
                     await self.storage.open()
-                    # The ISO tables take a tenth of a second to load: on a thread, so the
-                    # server answers meanwhile (a request needing them sooner loads them too).
-                    asyncio.get_running_loop().run_in_executor(None, geo.warm_up)
+                    loop = asyncio.get_running_loop()
+                    warm_up = loop.call_later(WARM_UP_AFTER, loop.run_in_executor, None, _warm_up)
                     for service in self.services:
                         await service.start()
                 except StorageError as error:  # the database's state, not a bug: one line
@@ -134,6 +146,8 @@ class EcwidApp:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if warm_up is not None:
+                    warm_up.cancel()
                 await self.batches.stop()  # their requests need storage and the services
                 for service in reversed(self.services):
                     await service.stop()

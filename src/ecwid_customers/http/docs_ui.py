@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import functools
 
-# The package ships no py.typed; its one name is a Traversable of the UI's folder.
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
-
 from ecwid_customers.http.responses import Response
 
 STATIC_PREFIX = "/docs/static/"
@@ -93,6 +90,10 @@ def static_file(name: str) -> Response | None:
 
 @functools.cache
 def _ui_file(name: str) -> Response:
-    # Read on first use: a server that never shows its docs never loads 1.5 MB of JavaScript.
+    # Read on first use: a server that never shows its docs never loads 1.5 MB of JavaScript,
+    # nor imports the package. It ships no py.typed; its one name is a Traversable of the
+    # UI's folder.
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+
     body: bytes = (swagger_ui_path / name).read_bytes()
     return Response(200, body, _STATIC_HEADERS, UI_FILES[name])

@@ -41,12 +41,8 @@ POLL = 0.25
 MAX_SKIPPED = 500
 
 
-# An attempt's outcome by (delivered, another attempt due): the counters, made once.
-_OUTCOMES = {
-    (True, False): metrics.WEBHOOK_DELIVERIES.labels("delivered"),
-    (False, True): metrics.WEBHOOK_DELIVERIES.labels("retrying"),
-    (False, False): metrics.WEBHOOK_DELIVERIES.labels("abandoned"),
-}
+# An attempt's outcome by (delivered, another attempt due).
+_OUTCOMES = {(True, False): "delivered", (False, True): "retrying", (False, False): "abandoned"}
 
 
 def _endpoint(url: str) -> str:
@@ -202,7 +198,7 @@ class Dispatcher:
             )
         next_at = None if result.delivered else self._next_attempt(delivery)
         await self.storage.finish_attempt(delivery, self.owner, result, next_at)
-        _OUTCOMES[result.delivered, next_at is not None].inc()
+        metrics.webhook_deliveries().labels(_OUTCOMES[result.delivered, next_at is not None]).inc()
         if not result.delivered:
             logger.info(
                 "webhook %s to %s: %s%s",

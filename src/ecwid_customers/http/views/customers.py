@@ -73,14 +73,14 @@ async def create_customer(request: Request) -> Response:
 
 
 async def get_customer(request: Request) -> Response:
+    if request.query("responseFields"):  # a cut-down answer is made from the customer
+        return render(await existing_customer(request), request)
     customer_id = path_id(request, "customerId")
     body = None
     if customer_id is not None:
         body = await request.storage.get_customer_json(request.store_id, customer_id)
     if body is None:
         raise errors.customer_not_found(request.params["customerId"])
-    if request.query("responseFields"):  # a cut-down answer is made from the customer
-        return render(await existing_customer(request), request)
     # The storage's JSON is the encoding render() would make: sent as it is.
     return Response(200, body)
 

@@ -152,7 +152,7 @@ class GroupCommitWriter:
                         connection = None
                 self.commits += 1
                 self.jobs += len(batch)
-                metrics.WRITE_BATCH_SIZE.observe(len(batch))
+                metrics.write_batch_size().observe(len(batch))
                 self._wake(batch)
         finally:
             if connection is not None:
