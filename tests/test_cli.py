@@ -53,6 +53,14 @@ def test_database_url_from_environment(tmp_path: Path) -> None:
     assert (tmp_path / "env.db").exists()
 
 
+def test_serve_explains_a_bad_database_url_before_listening(tmp_path: Path) -> None:
+    result = run("serve", "--database", str(tmp_path / "plain-path.db"), "--port", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for --database: unsupported database URL" in result.output
+    assert "unexpected" not in result.output
+    assert not (tmp_path / "plain-path.db").exists()
+
+
 def test_bad_database_url_is_explained(tmp_path: Path) -> None:
     result = run("store", "list", "--database", "mysql://nowhere")
     assert result.exit_code == 2

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ecwid_customers import __version__, admin
-from ecwid_customers.cli.common import database_option, plural, with_storage
+from ecwid_customers.cli.common import check_url, database_option, plural, with_storage
 from ecwid_customers.config import ONE_MIB, Settings, SettingsError, plan_serving, redact_url
 from ecwid_customers.control.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from ecwid_customers.domain.clock import SystemClock
@@ -253,6 +253,7 @@ def serve(
         metrics=not no_metrics,
         cors_origins=cors_origins,
     )
+    check_url(database_url, create=True)  # a URL naming no database: a usage error, at once
     try:
         plan = plan_serving(database_url, wire, workers=workers, control=not no_control)
     except SettingsError as error:
