@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -426,6 +427,11 @@ def main(argv: list[str]) -> int:
         "in every round (default: $ECWID_BENCH_REFERENCES; none when unset)",
     )
     args = parser.parse_args(argv)
+    # Checked first: a tool found missing after twenty minutes of loads would lose them all.
+    missing = [tool for tool, found in (("wrk", shutil.which("wrk")),
+               ("py-spy", (BIN / "py-spy").exists())) if not found]  # fmt: skip
+    if missing:
+        parser.error(f"{' and '.join(missing)} not installed: `make bench` installs them")
     reference_dir = references.directory(args.references)
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
