@@ -85,8 +85,11 @@ class Receiver:
                     self.send_header("Location", receiver.location)
                 answer = b'{"ok": true}' if status not in (204, 304) else b""  # no body there
                 self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                try:
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up first (a delay past its timeout): expected
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
