@@ -428,8 +428,8 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     # Checked first: a tool found missing after twenty minutes of loads would lose them all.
-    missing = [tool for tool, found in (("wrk", shutil.which("wrk")),
-               ("py-spy", (BIN / "py-spy").exists())) if not found]  # fmt: skip
+    tools = {"wrk": shutil.which("wrk") is not None, "py-spy": (BIN / "py-spy").exists()}
+    missing = [tool for tool, there in tools.items() if not there]
     if missing:
         parser.error(f"{' and '.join(missing)} not installed: `make bench` installs them")
     reference_dir = references.directory(args.references)

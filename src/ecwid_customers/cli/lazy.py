@@ -43,13 +43,10 @@ class LazyGroup(OneLineGroup):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [
-            (name, self.lazy[name].summary if name in self.lazy else self._summary(ctx, name))
+            (name, entry.summary if entry else self.commands[name].get_short_help_str())
             for name in self.list_commands(ctx)
+            for entry in (self.lazy.get(name),)
         ]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
-
-    def _summary(self, ctx: click.Context, name: str) -> str:
-        command = super().get_command(ctx, name)
-        return "" if command is None else command.get_short_help_str()
