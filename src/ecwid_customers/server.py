@@ -23,6 +23,7 @@ from ecwid_customers.application import serving_app
 from ecwid_customers.config import Settings, plan_serving, redact_url
 from ecwid_customers.control import DROPPED
 from ecwid_customers.domain.tokens import redact_query
+from ecwid_customers.http import app as http_app
 from ecwid_customers.http.asgi import App
 from ecwid_customers.http.protocol import GuardedHttpToolsProtocol
 from ecwid_customers.logs import JsonFormatter
@@ -155,6 +156,7 @@ def worker_app() -> App:
     """The app of one worker process, configured by the environment its parent set."""
     settings = Settings(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
     configure_connections(settings)
+    http_app.FREEZE_HEAP = True  # this process is the server's own
     return serving_app(open_storage(os.environ[DATABASE_URL_ENV]), settings)
 
 
@@ -205,6 +207,7 @@ def run_server(
             "ecwid_customers.server:worker_app", factory=True, workers=workers, **options
         )
     else:
+        http_app.FREEZE_HEAP = True  # this process is the server's own
         config = uvicorn.Config(serving_app(open_storage(database_url), settings), **options)
     # Bind and listen first, so the port we announce is the one we hold (even when the OS
     # picked it) and connections made right away wait in the backlog instead of being refused.

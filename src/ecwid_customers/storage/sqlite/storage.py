@@ -21,8 +21,8 @@ from ecwid_customers.storage.core.session import Work, run_sync
 from ecwid_customers.storage.core.storage import SqlStorage
 from ecwid_customers.storage.errors import NOT_OPEN, StorageUnavailable
 from ecwid_customers.storage.faults import FaultLog, sqlite_fault
+from ecwid_customers.storage.sqlite import checkpoints, creates, text_index
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
-from ecwid_customers.storage.sqlite import creates, text_index
 from ecwid_customers.storage.sqlite.dialect import SQLITE, SQLiteSession
 from ecwid_customers.storage.sqlite.readers import ReaderPool
 from ecwid_customers.storage.sqlite.trigram_counts import TrigramCounts
@@ -50,6 +50,7 @@ class SQLiteEngine:
         self._reader: SQLiteSession | None = None
         self._readers: ReaderPool | None = None
         self._wal_index: WalIndexHeader | None = None
+        self._checkpointer: checkpoints.Checkpointer | None = None
         self.faults = FaultLog()
         self._trigram_counts = TrigramCounts()
 
@@ -57,6 +58,15 @@ class SQLiteEngine:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         sqlite_connection.configure(connection)
         return connection
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        connection = self._connect()
+        # The checkpointer thread copies the WAL back; this connection only past the backstop.
+        connection.execute(f"PRAGMA wal_autocheckpoint = {checkpoints.BACKSTOP_PAGES}")
+        return connection
+
+    def _frames_to_copy(self) -> int | None:
+        return None if self._wal_index is None else self._wal_index.frames_to_copy()
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,13 +95,22 @@ class SQLiteEngine:
         self._wal_index = WalIndexHeader.open(self.path)
         self._reader = SQLiteSession(reader, self._trigram_counts)
         self._readers = ReaderPool(self._connect)
-        self._writer = GroupCommitWriter(self._connect, before_commit=text_index.flush)
+        self._checkpointer = checkpoints.Checkpointer(self._connect, self._frames_to_copy)
+        self._checkpointer.start()
+        self._writer = GroupCommitWriter(
+            self._connect_writer,
+            before_commit=text_index.flush,
+            after_commit=self._checkpointer.nudge,
+        )
         self._writer.start()
 
     async def close(self) -> None:
         if self._writer is not None:
             writer, self._writer = self._writer, None
             await asyncio.to_thread(writer.stop)
+        if self._checkpointer is not None:  # after the writer: nothing nudges it any more
+            checkpointer, self._checkpointer = self._checkpointer, None
+            await asyncio.to_thread(checkpointer.stop)
         if self._readers is not None:
             readers, self._readers = self._readers, None
             await asyncio.to_thread(readers.close)

@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import mmap
 import os
+import sys
 from pathlib import Path
 
 # The header's first copy: version, change counter, init flag, page size, frame count,
 # page count, frame checksum, salts, header checksum.
 HEADER_SIZE = 48
 WAL_INDEX_VERSION = 3007000
+# The last frame written (in the header), and the frames a checkpoint has copied back into
+# the database (``nBackfill``, first field of the checkpoint information after the header's
+# two copies). The WAL index is in the machine's own byte order.
+MAX_FRAME = slice(16, 20)
+BACKFILLED = slice(96, 100)
+MAPPED_SIZE = 100
 
 
 class WalIndexHeader:
@@ -39,9 +46,9 @@ class WalIndexHeader:
         except OSError:
             return None
         try:
-            if os.fstat(fd).st_size < HEADER_SIZE:
+            if os.fstat(fd).st_size < MAPPED_SIZE:
                 raise OSError("WAL index too short")
-            mapping = mmap.mmap(fd, HEADER_SIZE, access=mmap.ACCESS_READ)
+            mapping = mmap.mmap(fd, MAPPED_SIZE, access=mmap.ACCESS_READ)
         except (OSError, ValueError):
             # Closing drops our connections' locks on the file (see above): keep it open,
             # unused, until close() says the connections are gone.
@@ -58,6 +65,15 @@ class WalIndexHeader:
         if self._mapping is None:
             return None
         return int.from_bytes(self._mapping[0:HEADER_SIZE], "little")
+
+    def frames_to_copy(self) -> int | None:
+        """Frames in the WAL that no checkpoint has copied back yet (read without a lock:
+        an estimate, good for deciding when to checkpoint); ``None`` once unmapped."""
+        if self._mapping is None:
+            return None
+        written = int.from_bytes(self._mapping[MAX_FRAME], sys.byteorder)
+        copied = int.from_bytes(self._mapping[BACKFILLED], sys.byteorder)
+        return max(written - copied, 0)
 
     def unmap(self) -> None:
         if self._mapping is not None:

@@ -71,10 +71,13 @@ class GroupCommitWriter:
         self,
         connect: Callable[[], sqlite3.Connection],
         before_commit: Callable[[sqlite3.Connection], None] | None = None,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self._connect = connect
         # Work for the whole batch, in its transaction (the text index's new rows).
         self._before_commit = before_commit
+        # Told after each commit, before the callers are woken (the checkpointer).
+        self._after_commit = after_commit
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._started = False
@@ -150,6 +153,8 @@ class GroupCommitWriter:
                         # connection can keep a failed state after its cause is gone.
                         connection.close()
                         connection = None
+                    elif self._after_commit is not None:
+                        self._after_commit()
                 self.commits += 1
                 self.jobs += len(batch)
                 metrics.write_batch_size().observe(len(batch))
