@@ -123,6 +123,43 @@ async def test_a_failed_create_gives_its_id_back_only_when_nobody_took_later_one
     assert after > made
 
 
+async def test_batches_on_their_way_at_once_give_back_only_their_own_ids(
+    storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose last create failed gives its ids back only while the counters are as its
+    own reservation left them: a second batch reserving meanwhile keeps the ids after it."""
+    assert await storage.create_customer(1003, new_customer("a@example.net"), now=NOW) == 1
+    reserved, go_on = asyncio.Event(), asyncio.Event()
+    number = CreateBatcher._number
+
+    async def number_then_wait(
+        self: CreateBatcher, store_id: int, share: list[Any]
+    ) -> tuple[str | None, tuple[int, int, int]]:
+        found = await number(self, store_id, share)
+        if not reserved.is_set():  # the first batch waits, its ids reserved, before its insert
+            reserved.set()
+            await go_on.wait()
+        return found
+
+    monkeypatch.setattr(CreateBatcher, "_number", number_then_wait)
+    failing = asyncio.ensure_future(
+        storage.create_customer(1003, new_customer("a@example.net"), now=NOW)
+    )
+    await reserved.wait()
+    made = await asyncio.wait_for(
+        storage.create_customer(1003, new_customer("c@example.net"), now=NOW), 10
+    )
+    go_on.set()
+    with pytest.raises(EmailTaken):
+        await failing
+    later = [
+        await storage.create_customer(1003, new_customer(f"{name}@example.net"), now=NOW)
+        for name in "def"
+    ]
+    assert made == 3  # id 2 went to the first batch's create
+    assert later == [4, 5, 6]  # 2 stays a gap: 3 was reserved after it
+
+
 async def test_a_create_in_a_missing_store_is_refused(storage: PostgresStorage) -> None:
     with pytest.raises(StoreNotFound):
         await storage.create_customer(4004, new_customer("a@example.net"), now=NOW)
@@ -232,7 +269,7 @@ async def test_a_store_deleted_between_reservation_and_insert_refuses_the_batch(
 
     async def number_then_delete(
         self: CreateBatcher, store_id: int, share: list[Any]
-    ) -> str | None:
+    ) -> tuple[str | None, tuple[int, int, int]]:
         found = await number(self, store_id, share)
         with psycopg.connect(storage.url, autocommit=True) as other:  # another server, say
             other.execute("DELETE FROM stores WHERE id = %s", (store_id,))
@@ -264,7 +301,7 @@ async def test_a_webhook_added_between_reservation_and_insert_still_gets_its_eve
 
     async def number_then_subscribe(
         self: CreateBatcher, store_id: int, share: list[Any]
-    ) -> str | None:
+    ) -> tuple[str | None, tuple[int, int, int]]:
         found = await number(self, store_id, share)  # read before the webhook exists
         monkeypatch.setattr(CreateBatcher, "_number", number)
         await storage.create_token(store_id, hooked, now=NOW)
