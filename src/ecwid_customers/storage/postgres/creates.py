@@ -192,14 +192,14 @@ class CreateBatcher:
                 job.future.set_exception(EmailTaken())
 
     async def _give_back(
-        self, store_id: int, share: list[_Create], created: set[int], ends: _Counters | None
+        self, store_id: int, share: list[_Create], created: set[int], ends: _Counters
     ) -> None:
         """``ends``: the counters as this share's reservation left them; the ids go back only
         while they still are (no batch has reserved since)."""
         unused = 0
         while unused < len(share) and share[-1 - unused].customer_id not in created:
             unused += 1
-        if not unused or not ends:
+        if not unused:
             return
         first = share[-unused].ids
         try:
@@ -214,9 +214,7 @@ class CreateBatcher:
             if not job.future.done():
                 job.future.set_exception(error)
 
-    async def _write(
-        self, store_id: int, share: list[_Create]
-    ) -> tuple[set[int], _Counters | None]:
+    async def _write(self, store_id: int, share: list[_Create]) -> tuple[set[int], _Counters]:
         """The ids of the creates written, and the counters the share's reservation left."""
         subscriptions, ends = await self._number(store_id, share)
         if not share:
