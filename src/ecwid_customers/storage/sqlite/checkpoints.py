@@ -26,8 +26,9 @@ PAGES = 1000
 # Where the writer's connection checkpoints itself: 64 MiB of 4 KiB pages, reached only if this
 # thread falls far behind (or is gone).
 BACKSTOP_PAGES = 16384
-# Seconds between two checkpoints at least: where the frames waiting cannot be read (no mapped
-# WAL index) every nudge asks for one, and this keeps that to a few a second.
+# Seconds between two looks at the WAL at least: under load every commit nudges, and this
+# keeps the thread to at most 20 wake-ups a second (where the frames waiting cannot be read, no
+# mapped WAL index, each look is a checkpoint).
 MIN_INTERVAL = 0.05
 
 
@@ -71,24 +72,28 @@ class Checkpointer:
                 self._wanted.clear()
                 if self._stopping.is_set():
                     return
-                if not self._due():
-                    continue
-                try:
-                    if connection is None:
-                        connection = self._connect()
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.checkpoints += 1
-                    self._last_error = ""
-                except sqlite3.Error as error:
-                    # The disk's trouble (full, read-only) reaches the writes themselves; here
-                    # it is said once, and the next nudge tries again on a new connection.
-                    if str(error) != self._last_error:
-                        logger.warning("WAL checkpoint failed, will try again: %s", error)
-                        self._last_error = str(error)
-                    if connection is not None:
-                        connection.close()
-                        connection = None
+                if self._due():
+                    connection = self._checkpoint(connection)
                 self._stopping.wait(MIN_INTERVAL)
         finally:
             if connection is not None:
                 connection.close()
+
+    def _checkpoint(self, connection: sqlite3.Connection | None) -> sqlite3.Connection | None:
+        """One PASSIVE checkpoint; the connection to use next time (``None`` after a fault)."""
+        try:
+            if connection is None:
+                connection = self._connect()
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.checkpoints += 1
+            self._last_error = ""
+            return connection
+        except sqlite3.Error as error:
+            # The disk's trouble (full, read-only) reaches the writes themselves; here it is
+            # said once, and the next nudge tries again on a new connection.
+            if str(error) != self._last_error:
+                logger.warning("WAL checkpoint failed, will try again: %s", error)
+                self._last_error = str(error)
+            if connection is not None:
+                connection.close()
+            return None
