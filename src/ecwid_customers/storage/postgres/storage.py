@@ -108,6 +108,9 @@ class PostgresEngine:
                         lost.set()
                 self._connected, self._listener = False, None
                 self._notices += 1
+                # Not at once: a database that drops connections would be asked again and
+                # again. Meanwhile every access check reads the database, so nothing is stale.
+                await asyncio.sleep(1)
         finally:
             self._connected = False
             if self._listener is not None:
