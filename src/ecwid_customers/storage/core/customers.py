@@ -22,9 +22,17 @@ the dialect's locks are empty.
 
 from __future__ import annotations
 
+import msgspec
+
 from ecwid_customers.domain.clock import format_ecwid_time
 from ecwid_customers.domain.create import draft, new_ids_needed
-from ecwid_customers.domain.models import GENERAL_GROUP_ID, Customer, CustomerDraft, DeletedCustomer
+from ecwid_customers.domain.models import (
+    GENERAL_GROUP_ID,
+    GENERAL_GROUP_NAME,
+    Customer,
+    CustomerDraft,
+    DeletedCustomer,
+)
 from ecwid_customers.domain.orders import OrderHistory
 from ecwid_customers.domain.search import CustomerQuery, Page
 from ecwid_customers.storage.base import CustomerChange, CustomerPage, DeletedPage
@@ -50,6 +58,14 @@ from ecwid_customers.storage.errors import CustomerNotFound, EmailTaken, GroupNo
 EMAIL_INDEX = "customers_by_email"
 
 _GET = f"SELECT {CUSTOMER_COLUMNS} FROM {CUSTOMERS} {GROUP_JOIN} WHERE c.store_id = ? AND c.id = ?"
+# An update's read: the customer's row, locked, with its key columns. Not joined to its group:
+# on PostgreSQL a statement that waited for the lock sees the newest customer row but the
+# other tables as they were when it began (a group the other writer had just chosen is not
+# there yet), so the group's name is read by a statement of its own (General's need not be).
+_LOCKED = (
+    "SELECT " + CUSTOMER_COLUMNS.replace("g.name", "NULL") + ", c.email_key, c.name_key "
+    f"FROM {CUSTOMERS} WHERE c.store_id = ? AND c.id = ?"
+)
 
 
 class StoreLockNeeded(Exception):
@@ -133,16 +149,19 @@ async def _counted_page(
     return rows, rows[0][CUSTOMER_COLUMN_COUNT]
 
 
-async def check_group(session: Session, store_id: int, group_id: int) -> None:
-    """``GroupNotFound`` unless the group exists; it then stays until this transaction ends."""
+async def check_group(session: Session, store_id: int, group_id: int) -> str | None:
+    """The group's name, or ``GroupNotFound``; the group then stays until this transaction
+    ends. General's name is the API's, not stored."""
     if group_id == GENERAL_GROUP_ID:
-        return
+        return GENERAL_GROUP_NAME
     lock = session.dialect.for_key_share
-    found = await session.value(
-        f"SELECT 1 FROM customer_groups WHERE store_id = ? AND id = ?{lock}", store_id, group_id
+    found = await session.row(
+        f"SELECT name FROM customer_groups WHERE store_id = ? AND id = ?{lock}", store_id, group_id
     )
     if found is None:
         raise GroupNotFound(group_id)
+    name: str | None = found[0]
+    return name
 
 
 async def lock_store(session: Session, store_id: int) -> bool:
@@ -191,35 +210,37 @@ async def update(
     """
     if store_locked_first and not await lock_store(session, store_id):
         raise CustomerNotFound(customer_id)
-    locked = await session.row(
-        f"SELECT email_key, name_key, group_id FROM customers WHERE store_id = ? AND id = ?"
-        f"{session.dialect.for_update}",
-        store_id,
-        customer_id,
-    )
+    # Read under the lock: a new statement sees the newest committed row, which is now ours.
+    locked = await session.row(_LOCKED + session.dialect.for_update, store_id, customer_id)
     if locked is None:
         raise CustomerNotFound(customer_id)
-    # Read after locking: a new statement sees the newest committed row, which is now ours.
-    current = await get(session, store_id, customer_id)
-    assert current is not None
+    current = customer_from_row(locked)
+    if current.customer_group_id != GENERAL_GROUP_ID:
+        current.customer_group_name = await session.value(
+            "SELECT name FROM customer_groups WHERE store_id = ? AND id = ?",
+            store_id,
+            current.customer_group_id,
+        )
     changed = change(current)
     if any(new_ids_needed(changed)) and session.dialect.locks_rows and not store_locked_first:
         raise StoreLockNeeded
+    group_name = current.customer_group_name
     if changed.customer_group_id != current.customer_group_id:
-        await check_group(session, store_id, changed.customer_group_id)
+        group_name = await check_group(session, store_id, changed.customer_group_id)
     numbered, _ = await ids.numbered(session, store_id, changed, customer_id=customer_id)
     keys = draft(numbered)
     # Only the key columns whose values change are set: on SQLite setting the name or email
     # key at all re-indexes the customer's text (a trigger) and its index entries, which
     # costs more than the rest of the update when, as usually, neither changed.
+    before = (locked[CUSTOMER_COLUMN_COUNT], locked[CUSTOMER_COLUMN_COUNT + 1])
     changed_keys = [
         (column, value)
-        for column, value, before in (
-            ("email_key", keys.email_key, locked[0]),
-            ("name_key", keys.name_key, locked[1]),
-            ("group_id", numbered.customer_group_id, locked[2]),
+        for column, value, was in (
+            ("email_key", keys.email_key, before[0]),
+            ("name_key", keys.name_key, before[1]),
+            ("group_id", numbered.customer_group_id, current.customer_group_id),
         )
-        if value != before
+        if value != was
     ]
     sets = "".join(f"{column} = ?, " for column, _ in changed_keys)
     try:
@@ -235,9 +256,11 @@ async def update(
         )
     except Duplicate as error:
         raise taken(error) from None
-    saved = await get(session, store_id, customer_id)
-    assert saved is not None
-    return saved
+    # What a read would give now, without the read: the columns' values are known (the
+    # registration date and the stats did not change; ``updated`` is ``now``).
+    return msgspec.structs.replace(
+        numbered, customer_group_name=group_name, updated=format_ecwid_time(now)
+    )
 
 
 _SET_STATS = "UPDATE customers SET " + ", ".join(
