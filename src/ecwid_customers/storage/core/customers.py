@@ -215,17 +215,18 @@ async def update(
     if locked is None:
         raise CustomerNotFound(customer_id)
     current = customer_from_row(locked)
-    if current.customer_group_id != GENERAL_GROUP_ID:
+    stored_group: int = locked[1]  # the column, whatever ``change`` does with ``current``
+    if stored_group != GENERAL_GROUP_ID:
         current.customer_group_name = await session.value(
             "SELECT name FROM customer_groups WHERE store_id = ? AND id = ?",
             store_id,
-            current.customer_group_id,
+            stored_group,
         )
     changed = change(current)
     if any(new_ids_needed(changed)) and session.dialect.locks_rows and not store_locked_first:
         raise StoreLockNeeded
     group_name = current.customer_group_name
-    if changed.customer_group_id != current.customer_group_id:
+    if changed.customer_group_id != stored_group:
         group_name = await check_group(session, store_id, changed.customer_group_id)
     numbered, _ = await ids.numbered(session, store_id, changed, customer_id=customer_id)
     keys = draft(numbered)
@@ -238,7 +239,7 @@ async def update(
         for column, value, was in (
             ("email_key", keys.email_key, before[0]),
             ("name_key", keys.name_key, before[1]),
-            ("group_id", numbered.customer_group_id, current.customer_group_id),
+            ("group_id", numbered.customer_group_id, stored_group),
         )
         if value != was
     ]
