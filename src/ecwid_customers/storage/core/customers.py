@@ -58,12 +58,14 @@ from ecwid_customers.storage.errors import CustomerNotFound, EmailTaken, GroupNo
 EMAIL_INDEX = "customers_by_email"
 
 _GET = f"SELECT {CUSTOMER_COLUMNS} FROM {CUSTOMERS} {GROUP_JOIN} WHERE c.store_id = ? AND c.id = ?"
-# An update's read: the customer's row, locked, with its key columns. Not joined to its group:
-# on PostgreSQL a statement that waited for the lock sees the newest customer row but the
-# other tables as they were when it began (a group the other writer had just chosen is not
-# there yet), so the group's name is read by a statement of its own (General's need not be).
+# An update's read: the customer's row, locked, with its key columns and the store's webhook
+# subscriptions. Not joined to its group: on PostgreSQL a statement that waited for the lock
+# sees the newest customer row but the other tables as they were when it began (a group the
+# other writer had just chosen is not there yet), so the group's name is read by a statement
+# of its own (General's need not be), and the subscriptions there are not used.
 _LOCKED = (
-    "SELECT " + CUSTOMER_COLUMNS.replace("g.name", "NULL") + ", c.email_key, c.name_key "
+    "SELECT " + CUSTOMER_COLUMNS.replace("g.name", "NULL") + ", c.email_key, c.name_key, "
+    "(SELECT webhook_subscriptions FROM stores s WHERE s.id = c.store_id) "
     f"FROM {CUSTOMERS} WHERE c.store_id = ? AND c.id = ?"
 )
 
@@ -200,8 +202,10 @@ async def update(
     password_hash: str | None,
     *,
     store_locked_first: bool,
-) -> Customer:
-    """Lock the row, apply ``change`` to what it holds now, write the result.
+) -> tuple[Customer, str | None]:
+    """Lock the row, apply ``change`` to what it holds now, write the result; the saved
+    customer, and the store's webhook subscriptions where the engine runs one writer (read on
+    the way; ``None``: not read).
 
     New contacts or addresses need ids from the store's row, which must be locked before the
     customer's (the order creates and deletes use). The first attempt does not lock it; when
@@ -259,9 +263,12 @@ async def update(
         raise taken(error) from None
     # What a read would give now, without the read: the columns' values are known (the
     # registration date and the stats did not change; ``updated`` is ``now``).
-    return msgspec.structs.replace(
+    saved = msgspec.structs.replace(
         numbered, customer_group_name=group_name, updated=format_ecwid_time(now)
     )
+    if session.dialect.locks_rows:
+        return saved, None
+    return saved, locked[CUSTOMER_COLUMN_COUNT + 2] or ""
 
 
 _SET_STATS = "UPDATE customers SET " + ", ".join(

@@ -202,7 +202,7 @@ class SqlStorage(OutboxMethods):
     ) -> Customer:
         async def attempt(store_locked_first: bool) -> Customer:
             async def work(s: Session, announce: Announcer) -> Customer:
-                saved = await customers.update(
+                saved, subscriptions = await customers.update(
                     s,
                     store_id,
                     customer_id,
@@ -211,7 +211,8 @@ class SqlStorage(OutboxMethods):
                     password_hash,
                     store_locked_first=store_locked_first,
                 )
-                await announce.emit(customer_event(CUSTOMER_UPDATED, customer_id, saved.email))
+                event = customer_event(CUSTOMER_UPDATED, customer_id, saved.email)
+                await announce.emit(event, subscriptions)
                 return saved
 
             return await self._change(store_id, now, work)
