@@ -58,16 +58,24 @@ from ecwid_customers.storage.errors import CustomerNotFound, EmailTaken, GroupNo
 EMAIL_INDEX = "customers_by_email"
 
 _GET = f"SELECT {CUSTOMER_COLUMNS} FROM {CUSTOMERS} {GROUP_JOIN} WHERE c.store_id = ? AND c.id = ?"
-# An update's read: the customer's row, locked, with its key columns and the store's webhook
-# subscriptions. Not joined to its group: on PostgreSQL a statement that waited for the lock
-# sees the newest customer row but the other tables as they were when it began (a group the
-# other writer had just chosen is not there yet), so the group's name is read by a statement
-# of its own (General's need not be), and the subscriptions there are not used.
-_LOCKED = (
-    "SELECT " + CUSTOMER_COLUMNS.replace("g.name", "NULL") + ", c.email_key, c.name_key, "
-    "(SELECT webhook_subscriptions FROM stores s WHERE s.id = c.store_id) "
-    f"FROM {CUSTOMERS} WHERE c.store_id = ? AND c.id = ?"
-)
+
+
+# An update's read: the customer's row, locked, with its key columns and (with one writer,
+# by ``locks_rows``) the store's webhook subscriptions. Not joined to its group: on PostgreSQL
+# a statement that waited for the lock sees the newest customer row but the other tables as
+# they were when it began (a group the other writer had just chosen is not there yet), so the
+# group's name and the subscriptions are read by statements of their own there.
+def _locked_read(with_subscriptions: bool) -> str:
+    subscriptions = ", (SELECT webhook_subscriptions FROM stores s WHERE s.id = c.store_id)"
+    return (
+        "SELECT " + CUSTOMER_COLUMNS.replace("g.name", "NULL") + ", c.email_key, c.name_key"
+        f"{subscriptions if with_subscriptions else ''} "
+        f"FROM {CUSTOMERS} WHERE c.store_id = ? AND c.id = ?"
+    )
+
+
+# By the engine's ``locks_rows``: only the one SQLite writer reads the subscriptions here.
+_LOCKED = {True: _locked_read(False), False: _locked_read(True)}
 
 
 class StoreLockNeeded(Exception):
@@ -151,18 +159,22 @@ async def _counted_page(
     return rows, rows[0][CUSTOMER_COLUMN_COUNT]
 
 
-async def check_group(session: Session, store_id: int, group_id: int) -> str | None:
+async def check_group(session: Session, store_id: int, group_id: int) -> str:
     """The group's name, or ``GroupNotFound``; the group then stays until this transaction
-    ends. General's name is the API's, not stored."""
+    ends."""
+    name = await group_name(session, store_id, group_id, session.dialect.for_key_share)
+    if name is None:
+        raise GroupNotFound(group_id)
+    return name
+
+
+async def group_name(session: Session, store_id: int, group_id: int, lock: str = "") -> str | None:
+    """The group's name (General's is the API's, not stored); ``None`` if there is none."""
     if group_id == GENERAL_GROUP_ID:
         return GENERAL_GROUP_NAME
-    lock = session.dialect.for_key_share
-    found = await session.row(
+    name: str | None = await session.value(
         f"SELECT name FROM customer_groups WHERE store_id = ? AND id = ?{lock}", store_id, group_id
     )
-    if found is None:
-        raise GroupNotFound(group_id)
-    name: str | None = found[0]
     return name
 
 
@@ -215,23 +227,20 @@ async def update(
     if store_locked_first and not await lock_store(session, store_id):
         raise CustomerNotFound(customer_id)
     # Read under the lock: a new statement sees the newest committed row, which is now ours.
-    locked = await session.row(_LOCKED + session.dialect.for_update, store_id, customer_id)
+    locks_rows = session.dialect.locks_rows
+    read = _LOCKED[locks_rows] + session.dialect.for_update
+    locked = await session.row(read, store_id, customer_id)
     if locked is None:
         raise CustomerNotFound(customer_id)
     current = customer_from_row(locked)
     stored_group: int = locked[1]  # the column, whatever ``change`` does with ``current``
-    if stored_group != GENERAL_GROUP_ID:
-        current.customer_group_name = await session.value(
-            "SELECT name FROM customer_groups WHERE store_id = ? AND id = ?",
-            store_id,
-            stored_group,
-        )
+    current.customer_group_name = await group_name(session, store_id, stored_group)
     changed = change(current)
-    if any(new_ids_needed(changed)) and session.dialect.locks_rows and not store_locked_first:
+    if any(new_ids_needed(changed)) and locks_rows and not store_locked_first:
         raise StoreLockNeeded
-    group_name = current.customer_group_name
+    name = current.customer_group_name
     if changed.customer_group_id != stored_group:
-        group_name = await check_group(session, store_id, changed.customer_group_id)
+        name = await check_group(session, store_id, changed.customer_group_id)
     numbered, _ = await ids.numbered(session, store_id, changed, customer_id=customer_id)
     keys = draft(numbered)
     # Only the key columns whose values change are set: on SQLite setting the name or email
@@ -264,9 +273,9 @@ async def update(
     # What a read would give now, without the read: the columns' values are known (the
     # registration date and the stats did not change; ``updated`` is ``now``).
     saved = msgspec.structs.replace(
-        numbered, customer_group_name=group_name, updated=format_ecwid_time(now)
+        numbered, customer_group_name=name, updated=format_ecwid_time(now)
     )
-    if session.dialect.locks_rows:
+    if locks_rows:
         return saved, None
     return saved, locked[CUSTOMER_COLUMN_COUNT + 2] or ""
 
