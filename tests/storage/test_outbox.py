@@ -259,6 +259,20 @@ async def test_the_customer_event_is_what_the_domain_builds(outbox: Storage) -> 
     assert event.scope == READ_CUSTOMERS
 
 
+async def test_a_claim_passes_over_the_deliveries_it_is_told_are_under_way(
+    outbox: Storage,
+) -> None:
+    await subscribe(outbox)
+    await create(outbox, "a@example.net")
+    await create(outbox, "b@example.net")
+    first, second = await claim_all(outbox, "a")
+    later = WALL + 60  # both leases have run out
+    found = await outbox.claim_deliveries(
+        Claim(owner="a", now=later, limit=10, lease=30, skip_ids=(first.id,))
+    )
+    assert [d.id for d in found] == [second.id]
+
+
 async def test_a_claim_passes_over_busy_apps_and_can_be_given_back(outbox: Storage) -> None:
     busy, other = await subscribe(outbox), await subscribe(outbox, "http://127.0.0.1:9/o")
     await create(outbox, "a@example.net")

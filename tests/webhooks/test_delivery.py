@@ -307,3 +307,15 @@ async def test_a_backlog_for_a_slow_app_is_never_sent_twice(hooked: Hooked) -> N
     ids = [got.json["eventId"] for got in hooked.receiver.received]
     assert len(ids) == len(set(ids)) == 20, len(received)
     assert all(d.attempts == 1 for d in await hooked.deliveries())
+
+
+async def test_an_attempt_that_outlives_its_lease_is_not_started_again(hooked: Hooked) -> None:
+    # The lease runs out three times over while the receiver thinks: the dispatcher that is
+    # still making the attempt must not claim it again.
+    hooked.dispatcher.lease = 0.1
+    hooked.receiver.delay = 0.4
+    await hooked.api.create_ok({"email": "ann@example.net"})
+    await arrived(hooked.receiver, 1)
+    await _wait_state(hooked, "delivered", within=10)
+    await asyncio.sleep(0.3)
+    assert len(hooked.receiver.received) == 1

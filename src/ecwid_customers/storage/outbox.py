@@ -60,6 +60,9 @@ class Claim(msgspec.Struct, frozen=True, kw_only=True):
     limit: int
     lease: float  # seconds the claim holds
     skip_tokens: tuple[int, ...] = ()  # tokens whose endpoint has no free slot
+    # Deliveries the dispatcher is attempting now: an attempt that outlives its lease must not
+    # be claimed (and sent) a second time by the dispatcher that is still making it.
+    skip_ids: tuple[int, ...] = ()
 
 
 class Firing(msgspec.Struct, frozen=True, kw_only=True):

@@ -74,6 +74,10 @@ class Dispatcher:
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        # The deliveries those tasks attempt: a claim passes over them, so that an attempt slower
+        # than its lease is not started twice here (another process may still take it then: the
+        # lease is meant to outlast any attempt).
+        self._attempting: set[int] = set()
         # Attempts under way by endpoint (scheme, host, port), and the endpoint of each token
         # seen: a claim passes over the tokens whose endpoint is full.
         self._busy: Counter[str] = Counter()
@@ -144,7 +148,14 @@ class Dispatcher:
             full = ()  # too many to name in a query: claim, and give back what cannot start
         limit = min(free, self.per_endpoint)
         claimed = await self.storage.claim_deliveries(
-            Claim(owner=self.owner, now=now, limit=limit, lease=self.lease, skip_tokens=full)
+            Claim(
+                owner=self.owner,
+                now=now,
+                limit=limit,
+                lease=self.lease,
+                skip_tokens=full,
+                skip_ids=tuple(self._attempting),
+            )
         )
         surplus = []
         for delivery in claimed:
@@ -153,19 +164,21 @@ class Dispatcher:
                 surplus.append(delivery.id)
                 continue
             self._busy[endpoint] += 1
+            self._attempting.add(delivery.id)
             task = asyncio.create_task(
                 self._deliver(delivery, endpoint), name=f"webhook-{delivery.id}"
             )
             self._in_flight.add(task)
-            task.add_done_callback(functools.partial(self._finished, endpoint))
+            task.add_done_callback(functools.partial(self._finished, endpoint, delivery.id))
         if surplus:
             await self.storage.release_deliveries(surplus, self.owner)
         # All it could take: there may be more. Nothing: what is due is paused, another
         # process's or for a full app, so look again later, not at once.
         return 0 if len(claimed) == limit and not surplus else POLL
 
-    def _finished(self, endpoint: str, task: asyncio.Task[None]) -> None:
+    def _finished(self, endpoint: str, delivery_id: int, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        self._attempting.discard(delivery_id)
         self._busy[endpoint] -= 1
         if not self._busy[endpoint]:
             del self._busy[endpoint]

@@ -178,16 +178,18 @@ async def next_due(session: Session) -> float | None:
 
 
 async def claim(session: Session, claim: Claim) -> list[DueDelivery]:
-    now, skip_tokens = claim.now, claim.skip_tokens
+    now, skip_tokens, skip_ids = claim.now, claim.skip_tokens, claim.skip_ids
     skip_locked = session.dialect.for_update_skip_locked
     skipping = (
         f" AND d.token_id NOT IN ({', '.join('?' * len(skip_tokens))})" if skip_tokens else ""
     )
+    if skip_ids:
+        skipping += f" AND d.id NOT IN ({', '.join('?' * len(skip_ids))})"
     ids = [
         row[0]
         for row in await session.rows(
             f"SELECT d.id {_DUE}{skipping} ORDER BY d.next_attempt_at LIMIT ?{skip_locked}",
-            *(now, now, False, *skip_tokens, claim.limit),
+            *(now, now, False, *skip_tokens, *skip_ids, claim.limit),
         )
     ]
     if not ids:
