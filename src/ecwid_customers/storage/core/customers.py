@@ -141,14 +141,21 @@ async def _counted_page(
 ) -> tuple[list[Row], int | None]:
     """The page of a query whose filter's index drives it, and its total from the same pass.
 
-    Every match is read and sorted to find the page anyway, so counting them there costs
-    nothing; only the page's ids are carried out of the sort, and their customers read after
-    it. The total is ``None`` when the page is empty (an offset past the last match)."""
+    The matches' sort keys are gathered once (a materialised CTE); the total counts them and
+    the page sorts them, keeping only the first rows (``LIMIT`` over a plain sort needs no
+    more), and only the page's customers are read whole. A window ``count(*) OVER ()`` in the
+    sorted query would say the same at three times the cost on SQLite: it keeps and sorts
+    every match in full. The total is ``None`` when the page is empty (an offset past the
+    last match)."""
+    keys = ", ".join(f"{column} AS k{n}" for n, (column, _) in enumerate(sql.sort_terms))
+    by = [f"k{n} {direction}" for n, (_, direction) in enumerate(sql.sort_terms)]
     rows = await session.rows(
-        f"SELECT {CUSTOMER_COLUMNS}, p.total FROM (SELECT c.id AS id, count(*) OVER () AS total "
-        f"FROM {sql.source} WHERE {sql.condition} ORDER BY {sql.order} LIMIT ? OFFSET ?) p "
-        f"CROSS JOIN {CUSTOMERS} {GROUP_JOIN} WHERE c.store_id = ? AND c.id = p.id "
-        f"ORDER BY {sql.order}",
+        f"WITH p AS MATERIALIZED (SELECT {keys} FROM {sql.source} WHERE {sql.condition}) "
+        f"SELECT {CUSTOMER_COLUMNS}, (SELECT count(*) FROM p) FROM "
+        f"(SELECT * FROM p ORDER BY {', '.join(by)} LIMIT ? OFFSET ?) q "
+        f"CROSS JOIN {CUSTOMERS} {GROUP_JOIN} "
+        f"WHERE c.store_id = ? AND c.id = q.k{len(by) - 1} "
+        f"ORDER BY {', '.join('q.' + term for term in by)}",
         *sql.all_params,
         page.limit,
         page.offset,

@@ -131,5 +131,6 @@ def search_sql(store_id: int, query: CustomerQuery, dialect: Dialect) -> SearchS
     terms = []
     if sorted_by is not None:
         terms.append((sorted_by, _NULLS_FIRST[direction] if sorted_by in _NULLABLE else direction))
-    sql.order = dialect.order_by([*terms, ("c.id", direction)], sql)
+    sql.sort_terms = [*terms, ("c.id", direction)]
+    sql.order = dialect.order_by(sql.sort_terms, sql)
     return sql

@@ -16,6 +16,9 @@ class SearchSql:
     clauses: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
     order: str = ""
+    # The sort's columns and directions (the last is the id), for statements that sort
+    # something other than the customers table itself.
+    sort_terms: list[tuple[str, str]] = field(default_factory=list)
     # Whether a filter narrows the rows enough that its index, not the sort order's, should
     # drive the query (SQLite's planner cannot tell without statistics).
     selective: bool = False
