@@ -144,9 +144,9 @@ async def _counted_page(
     The matches' sort keys are gathered once (a materialised CTE); the total counts them and
     the page sorts them, keeping only the first rows (``LIMIT`` over a plain sort needs no
     more), and only the page's customers are read whole. A window ``count(*) OVER ()`` in the
-    sorted query would say the same at three times the cost on SQLite: it keeps and sorts
-    every match in full. The total is ``None`` when the page is empty (an offset past the
-    last match)."""
+    sorted query says the same but keeps and sorts every match in full: on SQLite a keyword
+    search of a 1,000,000-customer store cost about an eighth more that way. The total is
+    ``None`` when the page is empty (an offset past the last match)."""
     keys = ", ".join(f"{column} AS k{n}" for n, (column, _) in enumerate(sql.sort_terms))
     by = [f"k{n} {direction}" for n, (_, direction) in enumerate(sql.sort_terms)]
     rows = await session.rows(
