@@ -74,8 +74,11 @@ def _locked_read(with_subscriptions: bool) -> str:
     )
 
 
-# By the engine's ``locks_rows``: only the one SQLite writer reads the subscriptions here.
-_LOCKED = {True: _locked_read(False), False: _locked_read(True)}
+# By the engine's ``locks_rows``: an engine without row locks (SQLite's one writer) reads
+# the subscriptions here.
+_LOCKED = {
+    locks_rows: _locked_read(with_subscriptions=not locks_rows) for locks_rows in (True, False)
+}
 
 
 class StoreLockNeeded(Exception):
