@@ -79,6 +79,8 @@ async def test_upgrade_from_0001_keeps_every_row(old_database: str) -> None:
         # New rows continue the old counters.
         new = build_new_customer(CustomerInput(email="bob@example.net"), store=STORE, now=1)
         assert await storage.create_customer(1003, new, now=1) == 2
+        (summary,) = await storage.list_stores()
+        assert summary.customers == 2  # the old count, and the new customer on top (0009)
     finally:
         await storage.close()
 

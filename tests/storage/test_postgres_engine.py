@@ -320,3 +320,55 @@ async def test_a_webhook_added_between_reservation_and_insert_still_gets_its_eve
             "ORDER BY entity_id"
         ).fetchall()
     assert [row[0] for row in rows] == sorted(ids)
+
+
+async def test_a_batch_commits_while_another_transaction_holds_the_store_row(
+    storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches count their customers in shares, not on the store's row: a batch that locked
+    the row until its commit would make every other process's batches wait for its flush."""
+    number = CreateBatcher._number
+    holders: list[psycopg.Connection[Any]] = []
+
+    async def number_then_lock(
+        self: CreateBatcher, store_id: int, share: list[Any]
+    ) -> tuple[str | None, tuple[int, int, int]]:
+        found = await number(self, store_id, share)
+        holder = psycopg.connect(storage.url)  # another server's write, under way
+        holder.execute("SELECT 1 FROM stores WHERE id = %s FOR NO KEY UPDATE", (store_id,))
+        holders.append(holder)
+        return found
+
+    monkeypatch.setattr(CreateBatcher, "_number", number_then_lock)
+    try:
+        made = await asyncio.wait_for(
+            storage.create_customer(1003, new_customer("locked@example.net"), now=NOW), 10
+        )
+    finally:
+        for holder in holders:
+            holder.close()
+    assert made == 1
+    summary = await storage.get_store(1003)
+    assert summary is not None
+    assert summary.customers == 1
+
+
+async def test_the_count_adds_batches_in_shares_to_the_stores_own(
+    storage: PostgresStorage,
+) -> None:
+    await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"s{n}@example.net"), now=NOW)
+            for n in range(30)
+        )
+    )
+    assert await storage.delete_customer(1003, 1, now=NOW)  # counted on the store's row
+    with psycopg.connect(storage.url) as connection:
+        own, shared = connection.execute(
+            "SELECT customer_count, (SELECT sum(customers) FROM customer_count_shares "
+            "WHERE store_id = 1003) FROM stores WHERE id = 1003"
+        ).fetchone() or (None, None)
+    assert (own, shared) == (-1, 30)
+    summary = await storage.get_store(1003)
+    assert summary is not None
+    assert summary.customers == 29

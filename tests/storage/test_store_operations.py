@@ -263,6 +263,9 @@ async def test_reset_empties_the_store_and_keeps_settings_and_tokens(stores: Sto
     assert found is not None
     assert (found.customers, found.tokens) == (0, 1)
     assert await add_customer(stores, LEGACY, "ann@1.example.net") == 1  # the email is free
+    found = await summary(stores, 1)
+    assert found is not None
+    assert found.customers == 1  # counted from zero again
     assert await stores.create_customer_group(1, name="VIP") == 1
     assert (await stores.list_extra_fields(1)) == []
 

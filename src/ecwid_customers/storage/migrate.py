@@ -14,7 +14,7 @@ from typing import Any
 from ecwid_customers.storage.urls import sqlite_path
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0008"
+HEAD = "0009"
 # Several processes may start at once against one PostgreSQL: one migrates, the others wait.
 _PG_MIGRATION_LOCK = 0x6563_7769_6400
 

@@ -113,7 +113,8 @@ async def search_page(session: Session, store_id: int, query: CustomerQuery) -> 
     sql = search_sql(store_id, query, session.dialect)
     page = query.page
     all_customers: int = (
-        await session.value("SELECT customer_count FROM stores WHERE id = ?", store_id) or 0
+        await session.value(f"SELECT {ids.CUSTOMER_COUNT} FROM stores s WHERE s.id = ?", store_id)
+        or 0
     )
     if sql.selective:
         rows, total = await _counted_page(session, store_id, sql, page)

@@ -25,6 +25,15 @@ _RESERVE = (
     "webhook_subscriptions"
 )
 
+# A store's count of customers: its row's, plus the shares PostgreSQL's group-committed creates
+# add to without locking the row (migration 0009). ``s``: the store's row.
+CUSTOMER_COUNT = (
+    "(s.customer_count + CAST(coalesce((SELECT sum(n.customers) FROM customer_count_shares n "
+    "WHERE n.store_id = s.id), 0) AS BIGINT))"
+)
+# Share rows a store has; a batch of creates takes one no other batch of its process holds.
+COUNT_SHARES = 32
+
 
 class Block(NamedTuple):
     """The first id of each block taken, and (read on the way, from the same row) the
@@ -96,4 +105,5 @@ async def set_counters(session: Session, store_id: int, ids: NextIds, customer_c
         ids.group,
         store_id,
     )
+    await session.run("UPDATE customer_count_shares SET customers = 0 WHERE store_id = ?", store_id)
     return changed > 0

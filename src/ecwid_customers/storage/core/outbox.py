@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from ecwid_customers.domain.webhooks import Signature, WebhookEvent, acknowledged
+from ecwid_customers.storage.core import ids
 from ecwid_customers.storage.core.session import Row, Session
 from ecwid_customers.storage.errors import StoreNotFound
 from ecwid_customers.storage.outbox import (
@@ -146,7 +147,22 @@ async def refresh_subscriptions(session: Session, token_id: int) -> None:
         store_id,
     )
     text = ";".join(f"{row[0]}|{row[1]}|{row[2] or ''}" for row in rows)
-    await session.run("UPDATE stores SET webhook_subscriptions = ? WHERE id = ?", text, store_id)
+    changed = await session.run(
+        "UPDATE stores SET webhook_subscriptions = ? WHERE id = ? AND webhook_subscriptions <> ?",
+        text,
+        store_id,
+        text,
+    )
+    if not changed:
+        return
+    # Every share, existing or not, and locked till the commit: a batch of creates that
+    # counts in one after this reads these subscriptions (``postgres/creates.py``).
+    await session.run_many(
+        "INSERT INTO customer_count_shares (store_id, slot, webhook_subscriptions) "
+        "VALUES (?, ?, ?) ON CONFLICT (store_id, slot) "
+        "DO UPDATE SET webhook_subscriptions = excluded.webhook_subscriptions",
+        [(store_id, slot, text) for slot in range(ids.COUNT_SHARES)],
+    )
 
 
 async def cancel_for_token(session: Session, token_id: int) -> None:

@@ -64,7 +64,7 @@ _ACCESS = (
     "WHERE s.id = ?"
 )
 _SUMMARIES = (
-    f"SELECT {STORE_SETTINGS}, s.id, s.customer_count, "
+    f"SELECT {STORE_SETTINGS}, s.id, {ids.CUSTOMER_COUNT}, "
     "(SELECT count(*) FROM tokens t WHERE t.store_id = s.id AND t.revoked_at IS NULL), "
     "s.webhooks_paused FROM stores s"
 )

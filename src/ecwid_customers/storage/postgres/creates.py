@@ -11,10 +11,12 @@ the same moment form a batch, and each store's share of it costs two statements:
    flushed by the first commit that uses its ids (the WAL is written in order), and one lost
    in a crash only hands out again ids nobody has seen.
 2. **Rows**, all in one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT (store_id, email_key)
-   DO NOTHING RETURNING id`` whose statement also adds the new customers to the store's count:
-   one round trip and one commit (one flush) for the share. A create whose row is not returned
-   lost its email to an existing customer or to an earlier create of the same batch, which wins
-   as it would have in sequence; it answers ``EmailTaken`` and leaves its ids unused.
+   DO NOTHING RETURNING id`` whose statement also adds the new customers to one of the store's
+   count shares (not to its row, which would stay locked until the flush and make every
+   process's batches take turns): one round trip and one commit (one flush) for the share. A
+   create whose row is not returned lost its email to an existing customer or to an earlier
+   create of the same batch, which wins as it would have in sequence; it answers
+   ``EmailTaken`` and leaves its ids unused.
 
 Ids of a store therefore stay unique and increase in each process, but a failed create leaves
 a gap, and two processes' creates interleave (docs/compatibility.md says so). When the store
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +39,7 @@ from ecwid_customers.domain.ids import MAX_ID
 from ecwid_customers.domain.models import CustomerDraft
 from ecwid_customers.domain.webhooks import CUSTOMER_CREATED, customer_event
 from ecwid_customers.storage.core import outbox
+from ecwid_customers.storage.core.ids import COUNT_SHARES
 from ecwid_customers.storage.core.rows import encode
 from ecwid_customers.storage.core.session import Row
 from ecwid_customers.storage.errors import (
@@ -67,8 +71,10 @@ _RESERVE = (
     "next_address_id - $3, webhook_subscriptions"
 )
 
-# The count is updated after every row is in (the subquery needs them all), so the store's row
-# is locked only from then until the commit.
+# The new customers count in a share of the store's count (``core/ids.py``), which also gives
+# the subscriptions: an existing share's are read locked, so current (``core/outbox.py``
+# rewrites every share's with the store's, holding them till its commit); a new share's come
+# from the store's row as this statement saw it, and a change still under way waits for it.
 _INSERT = """
 WITH added AS (
     INSERT INTO customers (store_id, id, email_key, name_key, group_id, registered_at,
@@ -78,9 +84,11 @@ WITH added AS (
     ON CONFLICT (store_id, email_key) DO NOTHING
     RETURNING id
 )
-UPDATE stores SET customer_count = customer_count + (SELECT count(*) FROM added)
-WHERE id = $1
-RETURNING (SELECT coalesce(array_agg(id), '{}') FROM added), webhook_subscriptions
+INSERT INTO customer_count_shares AS n (store_id, slot, customers, webhook_subscriptions)
+SELECT $1, $10, count(*),
+       coalesce((SELECT webhook_subscriptions FROM stores WHERE id = $1), '') FROM added
+ON CONFLICT (store_id, slot) DO UPDATE SET customers = n.customers + excluded.customers
+RETURNING (SELECT coalesce(array_agg(id), '{}') FROM added), n.webhook_subscriptions
 """
 
 # Ids of creates that failed at the end of a share go back when nobody reserved after them,
@@ -129,6 +137,9 @@ class CreateBatcher:
         self._queued = queued
         self._waiting: list[_Create] = []
         self._runners: set[asyncio.Task[None]] = set()
+        # Count shares the running batches write: each takes another (two batches in one
+        # share would commit in turn).
+        self._shares_held: set[int] = set()
         # Batches run, and creates in them: their ratio is the batching achieved.
         self.batches = 0
         self.creates = 0
@@ -223,12 +234,29 @@ class CreateBatcher:
         # so they cannot deadlock. The sort is stable: of two equal emails the earlier wins.
         ordered = sorted(share, key=lambda job: job.draft.email_key)
         columns = list(zip(*(job.row for job in ordered), strict=True))
+        slot = random.choice([n for n in range(COUNT_SHARES) if n not in self._shares_held])
+        self._shares_held.add(slot)
+        try:
+            return await self._insert(store_id, share, columns, slot, subscriptions), ends
+        finally:
+            self._shares_held.discard(slot)
+
+    async def _insert(
+        self,
+        store_id: int,
+        share: list[_Create],
+        columns: list[tuple[object, ...]],
+        slot: int,
+        subscriptions: str | None,
+    ) -> set[int]:
+        """Insert the rows and queue their events (``subscriptions``: as the reservation
+        read them); the ids of the rows written."""
         async with self._pool().acquire() as connection:
             if not subscriptions:
-                row = await connection.fetchrow(_INSERT, store_id, *columns)
+                row = await connection.fetchrow(_INSERT, store_id, *columns, slot)
                 added = set(row[0]) if row is not None else set()
                 if row is None or not row[1]:
-                    return added, ends
+                    return added
                 # A webhook was added between the reservation and the insert: the rows are
                 # committed already, so their events are queued right after. Should that
                 # fail (or the process die in between) the events are lost, not the rows,
@@ -242,13 +270,13 @@ class CreateBatcher:
                     queued = 0
             else:
                 async with connection.transaction():
-                    row = await connection.fetchrow(_INSERT, store_id, *columns)
+                    row = await connection.fetchrow(_INSERT, store_id, *columns, slot)
                     added = set(row[0]) if row is not None else set()
                     session = PostgresSession(connection)
                     queued = await self._announce(session, store_id, share, added, row)
         if queued:
             self._queued()
-        return added, ends
+        return added
 
     async def _number(self, store_id: int, share: list[_Create]) -> tuple[str | None, _Counters]:
         """Reserve the share's ids and give each create its row; the store's webhook
