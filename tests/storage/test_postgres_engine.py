@@ -372,3 +372,30 @@ async def test_the_count_adds_batches_in_shares_to_the_stores_own(
     summary = await storage.get_store(1003)
     assert summary is not None
     assert summary.customers == 29
+
+
+async def test_a_create_that_comes_as_the_last_runner_ends_is_still_written(
+    storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moment between a runner's loop ending and its task's done callbacks: a create
+    that arrives then must start a runner, not wait for some later create to start one."""
+    monkeypatch.setattr("ecwid_customers.storage.postgres.creates.MAX_RUNNING", 1)
+    settle = CreateBatcher._settle
+    settled = asyncio.Event()
+
+    async def settle_then_signal(self: CreateBatcher, store_id: int, share: list[Any]) -> None:
+        await settle(self, store_id, share)
+        # Wakes the waiter below right after this runner's loop ends (its last step), before
+        # the callbacks that the runner's task schedules as it finishes.
+        settled.set()
+
+    monkeypatch.setattr(CreateBatcher, "_settle", settle_then_signal)
+
+    async def create_once_settled() -> int:
+        await settled.wait()
+        return await storage.create_customer(1003, new_customer("late@example.net"), now=NOW)
+
+    late = asyncio.ensure_future(create_once_settled())
+    first = await storage.create_customer(1003, new_customer("first@example.net"), now=NOW)
+    assert first == 1
+    assert await asyncio.wait_for(late, 5) == 2

@@ -137,6 +137,10 @@ class CreateBatcher:
         self._queued = queued
         self._waiting: list[_Create] = []
         self._runners: set[asyncio.Task[None]] = set()
+        # Runners whose loop has not yet ended. Counted by the loop itself, not read from
+        # ``_runners`` (which forgets a runner only in a done callback, a moment after its
+        # loop ended): a create that came in between would otherwise wait for the next one.
+        self._running = 0
         # Count shares the running batches write: each takes another (two batches in one
         # share would commit in turn).
         self._shares_held: set[int] = set()
@@ -148,7 +152,8 @@ class CreateBatcher:
         """The new customer's id, once its row has committed."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Create(store_id, draft, now, future))
-        if len(self._runners) < MAX_RUNNING:
+        if self._running < MAX_RUNNING:
+            self._running += 1
             runner = asyncio.create_task(self._run())
             self._runners.add(runner)
             runner.add_done_callback(self._runners.discard)
@@ -156,15 +161,20 @@ class CreateBatcher:
         return await asyncio.shield(future)
 
     async def _run(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-            self.batches += 1
-            self.creates += len(batch)
-            by_store: dict[int, list[_Create]] = {}
-            for job in batch:
-                by_store.setdefault(job.store_id, []).append(job)
-            for store_id, share in by_store.items():
-                await self._settle(store_id, share)
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                self.batches += 1
+                self.creates += len(batch)
+                by_store: dict[int, list[_Create]] = {}
+                for job in batch:
+                    by_store.setdefault(job.store_id, []).append(job)
+                for store_id, share in by_store.items():
+                    await self._settle(store_id, share)
+        finally:
+            # No await between the empty queue seen above and this: a create that comes
+            # after it starts a runner of its own.
+            self._running -= 1
 
     async def _settle(self, store_id: int, share: list[_Create]) -> None:
         """Write one store's share of a batch and answer every create in it."""
