@@ -6,7 +6,7 @@ process's batches for that store waited for each other's (two processes were slo
 one). A batch now adds its customers to one of a few share rows per store, a different one
 than the batches running beside it, with ``ON CONFLICT DO UPDATE``; the count a store shows
 is ``stores.customer_count`` plus its shares. Every other write still counts in ``stores``
-(SQLite's writer is alone anyway, so its shares stay empty).
+(SQLite's writer is alone anyway: its shares, when a webhook change made them, count zero).
 
 Each share also carries a copy of the store's webhook subscriptions, rewritten in every
 share by the transaction that changes them: the upsert locks the share, so a batch reads
