@@ -323,11 +323,38 @@ def seed_sqlite(path: Path, count: int) -> None:
 
 
 def _filled(path: Path, rows: int) -> None:
-    """``path`` holds a store of at least ``rows`` customers (filled when it does not)."""
-    if not path.exists() or _count_customers(f"sqlite:///{path}") < rows:
+    """``path`` holds a store of ``rows`` customers: filled when it has fewer, and trimmed
+    back when an earlier run's creates left more."""
+    held = _count_customers(f"sqlite:///{path}") if path.exists() else 0
+    if held < rows:
         _remove_database(path)
         print(f"filling a store with {rows:,} customers ...", flush=True)
         seed_sqlite(path, rows)
+    elif held > rows:
+        print(f"trimming a store of {held:,} customers back to {rows:,} ...", flush=True)
+        _trim(path, rows)
+
+
+def _trim(path: Path, rows: int) -> None:
+    """Delete the customers past the seeded ``rows`` (the seed numbers them from 1) and merge
+    the text index into one segment again, as the seed left it: otherwise every run searches
+    a bigger store through an index fragmented by the runs before (on a store grown to
+    1,150,000 customers, keyword searches took 3.1 ms in process before the merge and 1.7 ms
+    after it)."""
+    import sqlite3
+
+    from ecwid_customers.storage.sqlite.connection import configure
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    configure(connection)
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute("DELETE FROM customers WHERE store_id = ? AND id > ?", (STORE, rows))
+    connection.execute("DELETE FROM deleted_customers WHERE store_id = ?", (STORE,))
+    connection.execute("UPDATE stores SET customer_count = ? WHERE id = ?", (rows, STORE))
+    connection.execute("COMMIT")
+    connection.execute("INSERT INTO customer_text (customer_text) VALUES ('optimize')")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
 
 
 def _read_through(path: Path) -> None:
