@@ -337,7 +337,7 @@ def _filled(path: Path, rows: int) -> None:
 
 def _trim(path: Path, rows: int) -> None:
     """Delete the customers past the seeded ``rows`` (the seed numbers them from 1) and merge
-    the text index into one segment again, as the seed left it: otherwise every run searches
+    the text index into one segment: otherwise every run searches
     a bigger store through an index fragmented by the runs before (on a store grown to
     1,150,000 customers, keyword searches took 3.1 ms in process before the merge and 1.7 ms
     after it)."""
