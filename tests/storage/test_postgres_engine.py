@@ -399,3 +399,42 @@ async def test_a_create_that_comes_as_the_last_runner_ends_is_still_written(
     first = await storage.create_customer(1003, new_customer("first@example.net"), now=NOW)
     assert first == 1
     assert await asyncio.wait_for(late, 5) == 2
+
+
+async def test_a_webhook_removed_after_batches_queued_for_it_gets_no_more(
+    storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch reads the subscriptions from its count share: removing the webhook must
+    rewrite every share's copy, or later batches would still queue deliveries for it."""
+    # Every batch in the first free share, so that the batches after the change use a share
+    # the batches before it wrote.
+    monkeypatch.setattr(
+        "ecwid_customers.storage.postgres.creates.random.choice", lambda free: free[0]
+    )
+    hooked = NewToken(
+        token_hash=hash_token("secret_removed_hook"),
+        kind="secret",
+        scopes=("read_customers",),
+        hint="gone",
+        webhook=TokenWebhook(url="http://127.0.0.1:9/hook", client_secret="s" * 16),
+    )
+    token = await storage.create_token(1003, hooked, now=NOW)
+    before = await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"w{n}@example.net"), now=NOW)
+            for n in range(8)
+        )
+    )
+    assert await storage.set_token_webhook(token.id, None)
+    await asyncio.gather(
+        *(
+            storage.create_customer(1003, new_customer(f"x{n}@example.net"), now=NOW)
+            for n in range(8)
+        )
+    )
+    with psycopg.connect(storage.url) as connection:
+        rows = connection.execute(
+            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
+            "ORDER BY entity_id"
+        ).fetchall()
+    assert [row[0] for row in rows] == sorted(before)
