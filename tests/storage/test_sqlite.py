@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -251,3 +252,54 @@ async def test_change_stamp_is_read_from_the_wal_index_and_moves_with_any_commit
     finally:
         await storage.close()
     assert storage.engine.change_stamp() is None
+
+
+async def test_short_jobs_run_on_the_event_loop_and_others_on_the_writers_thread(
+    table: Path,
+) -> None:
+    def where(value: int) -> Callable[[sqlite3.Connection], int]:
+        def work(connection: sqlite3.Connection) -> int:
+            connection.execute("INSERT INTO t VALUES (?)", (value,))
+            return threading.get_ident()
+
+        return work
+
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        short = await asyncio.gather(*(writer.submit(where(n), short=True) for n in range(5)))
+        mixed = await asyncio.gather(writer.submit(where(10), short=True), writer.submit(where(11)))
+    finally:
+        writer.stop()
+    loop_thread = threading.get_ident()
+    assert set(short) == {loop_thread}
+    # A batch with a job that is not short runs whole on the writer's thread.
+    assert len(set(mixed)) == 1
+    assert mixed[0] != loop_thread
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (7,)
+
+
+async def test_a_short_job_waits_for_another_process_lock_without_stopping_the_loop(
+    table: Path,
+) -> None:
+    holder = sqlite3.connect(table, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write lock, say the CLI's
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        job = writer.submit(insert(1), short=True)
+        started = time.monotonic()
+        for _ in range(20):  # the event loop goes on meanwhile
+            await asyncio.sleep(0.01)
+        # Not a speed check: a loop that waited for the lock would be stuck for the whole
+        # busy timeout (10 s) first.
+        assert time.monotonic() - started < 5
+        assert not job.done()
+        holder.execute("COMMIT")
+        assert await asyncio.wait_for(job, 10) == 1
+    finally:
+        holder.close()
+        writer.stop()
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT v FROM t").fetchall() == [(1,)]

@@ -154,8 +154,10 @@ class Engine(Protocol):
         """A read of several statements that must all see one snapshot (an export)."""
         ...
 
-    async def write(self, work: Work[T]) -> T:
-        """One transaction: all of ``work`` is kept, or nothing of it."""
+    async def write(self, work: Work[T], *, short: bool = False) -> T:
+        """One transaction: all of ``work`` is kept, or nothing of it. ``short``: ``work`` is
+        a few statements on a row or two (a PUT), which an engine may run where that costs
+        least (SQLite: on the event loop's thread, ``sqlite/writer.py``)."""
         ...
 
 

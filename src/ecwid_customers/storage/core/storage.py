@@ -105,7 +105,9 @@ class SqlStorage(OutboxMethods):
     async def problems(self) -> tuple[str, ...]:
         return await self.engine.problems()
 
-    async def _change(self, store_id: int, now: int | None, work: Change[T]) -> T:
+    async def _change(
+        self, store_id: int, now: int | None, work: Change[T], *, short: bool = False
+    ) -> T:
         """A write that announces itself: ``work`` gets an :class:`Announcer` that queues
         webhook events in the same transaction. Whoever listens (the dispatcher) is told once
         it has committed with something queued."""
@@ -115,7 +117,7 @@ class SqlStorage(OutboxMethods):
             announcer.session, announcer.queued = session, 0  # a transaction run again restarts
             return await work(session, announcer)
 
-        result = await self.engine.write(run)
+        result = await self.engine.write(run, short=short)
         if announcer.queued:
             self._queued()
         return result
@@ -215,7 +217,7 @@ class SqlStorage(OutboxMethods):
                 await announce.emit(event, subscriptions)
                 return saved
 
-            return await self._change(store_id, now, work)
+            return await self._change(store_id, now, work, short=True)
 
         try:
             return await attempt(False)
@@ -230,7 +232,7 @@ class SqlStorage(OutboxMethods):
                 await announce.emit(customer_event(CUSTOMER_DELETED, customer_id, email))
             return email is not None
 
-        return await self._change(store_id, now, work)
+        return await self._change(store_id, now, work, short=True)
 
     async def set_order_history(
         self, store_id: int, customer_id: int, history: OrderHistory

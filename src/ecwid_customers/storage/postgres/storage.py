@@ -200,8 +200,9 @@ class PostgresEngine:
     async def snapshot(self, work: Work[T]) -> T:
         return await self._read(work, snapshot=True)
 
-    async def write(self, work: Work[T]) -> T:
-        """Run ``work`` in one transaction; its result once that has committed."""
+    async def write(self, work: Work[T], *, short: bool = False) -> T:
+        """Run ``work`` in one transaction; its result once that has committed (``short``
+        changes nothing here)."""
         attempt = 1
         while True:
             try:

@@ -3,8 +3,8 @@
 Lookups by key (a customer, a token) take microseconds, so they run directly on the event
 loop's own connection: a thread hop would cost more than the read. Searches and listings can
 take longer and run on reader threads so they never hold up other requests. In WAL mode no
-reader waits for the writer, and every read sees the last commit. Writes run on the writer
-thread (``writer.py``), each inside its own savepoint of a batch that commits once.
+reader waits for the writer, and every read sees the last commit. Writes go to the writer
+(``writer.py``), each inside its own savepoint of a batch that commits once on its thread.
 """
 
 from __future__ import annotations
@@ -175,10 +175,11 @@ class SQLiteEngine:
     async def snapshot(self, work: Work[T]) -> T:
         return await self.read_long(work)
 
-    async def write(self, work: Work[T]) -> T:
+    async def write(self, work: Work[T], *, short: bool = False) -> T:
         if self._writer is None:
             raise StorageUnavailable(NOT_OPEN)
-        return await self._written(self._writer.submit(lambda c: run_sync(work(SQLiteSession(c)))))
+        job = self._writer.submit(lambda c: run_sync(work(SQLiteSession(c))), short=short)
+        return await self._written(job)
 
     async def create(self, store_id: int, draft: CustomerDraft, now: int) -> creates.Created:
         """A create written together with the creates beside it in the writer's batch."""
