@@ -186,7 +186,7 @@ class GroupCommitWriter:
             connection = self._open()
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
-            if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+            if getattr(error, "sqlite_errorname", "").startswith("SQLITE_BUSY"):
                 return None
             self._failed(batch, error)
             return False
