@@ -30,6 +30,28 @@ def new_customer(email: str, *, addresses: int = 0) -> CustomerDraft:
     return build_new_customer(sent, store=STORE, now=NOW)
 
 
+async def create_at_once(storage: PostgresStorage, prefix: str, count: int) -> list[int]:
+    """``count`` creates into store 1003 at one moment (so that they share batches)."""
+    return list(
+        await asyncio.gather(
+            *(
+                storage.create_customer(1003, new_customer(f"{prefix}{n}@example.net"), now=NOW)
+                for n in range(count)
+            )
+        )
+    )
+
+
+def created_deliveries(url: str) -> list[int]:
+    """The customers that ``customer.created`` deliveries are queued for, in id order."""
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
+            "ORDER BY entity_id"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
 @pytest.fixture
 async def storage(postgres_database: str) -> AsyncIterator[PostgresStorage]:
     opened = PostgresStorage(postgres_database)
@@ -176,20 +198,10 @@ async def test_batched_creates_queue_their_webhooks_in_their_transaction(
         webhook=TokenWebhook(url="http://127.0.0.1:9/hook", client_secret="s" * 16),
     )
     await storage.create_token(1003, token, now=NOW)
-    ids = await asyncio.gather(
-        *(
-            storage.create_customer(1003, new_customer(f"w{n}@example.net"), now=NOW)
-            for n in range(5)
-        )
-    )
+    ids = await create_at_once(storage, "w", 5)
     with pytest.raises(EmailTaken):
         await storage.create_customer(1003, new_customer("w0@example.net"), now=NOW)
-    with psycopg.connect(storage.url) as connection:
-        rows = connection.execute(
-            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
-            "ORDER BY entity_id"
-        ).fetchall()
-    assert [row[0] for row in rows] == sorted(ids)  # one each, none for the refused one
+    assert created_deliveries(storage.url) == sorted(ids)  # one each, none for the refused one
 
 
 async def test_access_answers_are_not_kept_while_nobody_listens(
@@ -308,18 +320,8 @@ async def test_a_webhook_added_between_reservation_and_insert_still_gets_its_eve
         return found
 
     monkeypatch.setattr(CreateBatcher, "_number", number_then_subscribe)
-    ids = await asyncio.gather(
-        *(
-            storage.create_customer(1003, new_customer(f"h{n}@example.net"), now=NOW)
-            for n in range(3)
-        )
-    )
-    with psycopg.connect(storage.url) as connection:
-        rows = connection.execute(
-            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
-            "ORDER BY entity_id"
-        ).fetchall()
-    assert [row[0] for row in rows] == sorted(ids)
+    ids = await create_at_once(storage, "h", 3)
+    assert created_deliveries(storage.url) == sorted(ids)
 
 
 async def test_a_batch_commits_while_another_transaction_holds_the_store_row(
@@ -356,12 +358,7 @@ async def test_a_batch_commits_while_another_transaction_holds_the_store_row(
 async def test_the_count_adds_batches_in_shares_to_the_stores_own(
     storage: PostgresStorage,
 ) -> None:
-    await asyncio.gather(
-        *(
-            storage.create_customer(1003, new_customer(f"s{n}@example.net"), now=NOW)
-            for n in range(30)
-        )
-    )
+    await create_at_once(storage, "s", 30)
     assert await storage.delete_customer(1003, 1, now=NOW)  # counted on the store's row
     with psycopg.connect(storage.url) as connection:
         own, shared = connection.execute(
@@ -419,22 +416,7 @@ async def test_a_webhook_removed_after_batches_queued_for_it_gets_no_more(
         webhook=TokenWebhook(url="http://127.0.0.1:9/hook", client_secret="s" * 16),
     )
     token = await storage.create_token(1003, hooked, now=NOW)
-    before = await asyncio.gather(
-        *(
-            storage.create_customer(1003, new_customer(f"w{n}@example.net"), now=NOW)
-            for n in range(8)
-        )
-    )
+    before = await create_at_once(storage, "w", 8)
     assert await storage.set_token_webhook(token.id, None)
-    await asyncio.gather(
-        *(
-            storage.create_customer(1003, new_customer(f"x{n}@example.net"), now=NOW)
-            for n in range(8)
-        )
-    )
-    with psycopg.connect(storage.url) as connection:
-        rows = connection.execute(
-            "SELECT entity_id FROM webhook_deliveries WHERE event_type = 'customer.created' "
-            "ORDER BY entity_id"
-        ).fetchall()
-    assert [row[0] for row in rows] == sorted(before)
+    await create_at_once(storage, "x", 8)
+    assert created_deliveries(storage.url) == sorted(before)
