@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
@@ -28,9 +29,10 @@ def _connect(path: Path) -> sqlite3.Connection:
 @pytest.fixture
 def table(tmp_path: Path) -> Path:
     path = tmp_path / "writer.db"
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("CREATE TABLE t (v INTEGER UNIQUE)")
+        connection.commit()
     return path
 
 
@@ -267,17 +269,20 @@ async def test_short_jobs_run_on_the_event_loop_and_others_on_the_writers_thread
     writer = GroupCommitWriter(lambda: _connect(table))
     writer.start()
     try:
+        # The first batch opens the connection, which only the writer's thread does.
+        first = await writer.submit(where(100), short=True)
         short = await asyncio.gather(*(writer.submit(where(n), short=True) for n in range(5)))
         mixed = await asyncio.gather(writer.submit(where(10), short=True), writer.submit(where(11)))
     finally:
         writer.stop()
     loop_thread = threading.get_ident()
+    assert first != loop_thread
     assert set(short) == {loop_thread}
     # A batch with a job that is not short runs whole on the writer's thread.
     assert len(set(mixed)) == 1
     assert mixed[0] != loop_thread
     with sqlite3.connect(table) as other:
-        assert other.execute("SELECT count(*) FROM t").fetchone() == (7,)
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (8,)
 
 
 async def test_a_short_job_waits_for_another_process_lock_without_stopping_the_loop(
@@ -303,3 +308,103 @@ async def test_a_short_job_waits_for_another_process_lock_without_stopping_the_l
         writer.stop()
     with sqlite3.connect(table) as other:
         assert other.execute("SELECT v FROM t").fetchall() == [(1,)]
+
+
+def _stopped_within(writer: GroupCommitWriter, seconds: float) -> bool:
+    """Stop the writer on a thread of its own: whether it stopped in time (a writer that hangs
+    must fail the test, not hang the run)."""
+    stopping = threading.Thread(target=writer.stop, daemon=True)
+    stopping.start()
+    stopping.join(seconds)
+    return not stopping.is_alive()
+
+
+async def test_a_lock_that_keeps_readers_out_does_not_stop_the_loop_when_the_writer_connects(
+    table: Path,
+) -> None:
+    holder = sqlite3.connect(table, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")  # even the schema cannot be read meanwhile
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        job = writer.submit(insert(1), short=True)
+        started = time.monotonic()
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+        # Not a speed check: a loop that opened the connection itself would be stuck for the
+        # whole busy timeout (10 s) first.
+        assert time.monotonic() - started < 5
+        assert not job.done()
+        holder.execute("COMMIT")
+        holder.close()  # an EXCLUSIVE locking mode keeps the lock until then
+        assert await asyncio.wait_for(job, 10) == 1
+    finally:
+        holder.close()
+        assert _stopped_within(writer, 10)
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT v FROM t").fetchall() == [(1,)]
+
+
+async def test_a_job_raising_what_a_future_refuses_fails_alone_and_the_writer_goes_on(
+    table: Path,
+) -> None:
+    def refused(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t VALUES (7)")
+        raise StopIteration  # Future.set_exception refuses it
+
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        await writer.submit(insert(100))  # the connection is open: the next batch runs here
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                writer.submit(insert(1), short=True),
+                writer.submit(refused, short=True),
+                writer.submit(insert(2), short=True),
+                return_exceptions=True,
+            ),
+            10,
+        )
+        assert results[0] == 1
+        assert results[2] == 1
+        assert isinstance(results[1], RuntimeError)
+        assert isinstance(results[1].__cause__, StopIteration)
+        assert await asyncio.wait_for(writer.submit(insert(3)), 10) == 1
+    finally:
+        assert _stopped_within(writer, 10)
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (3,), (100,)]
+
+
+def test_the_writer_goes_on_when_the_loop_that_sent_a_batch_closes(table: Path) -> None:
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    on_its_way = threading.Event()
+
+    def slow(connection: sqlite3.Connection) -> int:
+        on_its_way.set()
+        time.sleep(0.3)  # the loop that sent it closes meanwhile
+        return connection.execute("INSERT INTO t VALUES (1)").rowcount
+
+    async def gives_up() -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(writer.submit(slow), 0.05)
+
+    other: list[object] = []
+
+    def another_loop() -> None:
+        async def write() -> None:
+            on_its_way.wait(5)
+            other.append(await asyncio.wait_for(writer.submit(insert(2)), 10))
+
+        asyncio.run(write())
+
+    thread = threading.Thread(target=another_loop, daemon=True)
+    thread.start()
+    asyncio.run(gives_up())
+    thread.join(15)
+    assert other == [1]
+    assert _stopped_within(writer, 10)
+    with sqlite3.connect(table) as check:
+        assert check.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,)]

@@ -17,6 +17,8 @@ statements on the writer's thread, 6,500-7,800/s on the loop's, in alternating r
 batch (creates, imports, webhook bookkeeping) runs whole on the writer's thread, so a long job
 never holds up the event loop. The transaction is begun on the event loop only when SQLite's
 write lock is free at once; when another process holds it, the writer's thread waits for it.
+The writer's connection is opened on its thread too (the first batch, and the first after a
+failure, run whole there): opening it reads the schema, which another process can lock.
 
 Jobs of one kind that run side by side in a batch can be written together: a job submitted
 with :meth:`GroupCommitWriter.submit_together` names a function that takes the payloads of
@@ -73,12 +75,17 @@ class _Job:
 def _settle(jobs: list[_Job]) -> None:
     """Runs on the event loop: hand each caller its result (unless it gave up waiting)."""
     for job in jobs:
-        if job.future.cancelled():
+        if job.future.done():  # cancelled: the caller gave up waiting
             continue
-        if job.error is not None:
-            job.future.set_exception(job.error)
-        else:
+        if job.error is None:
             job.future.set_result(job.result)
+            continue
+        try:
+            job.future.set_exception(job.error)
+        except TypeError:  # StopIteration and its kind cannot be raised into a future
+            failure = RuntimeError(f"the write raised {type(job.error).__name__}")
+            failure.__cause__ = job.error
+            job.future.set_exception(failure)
 
 
 class GroupCommitWriter:
@@ -168,7 +175,10 @@ class GroupCommitWriter:
                 self._busy = False
                 self._idle.set()
                 return
-        if all(job.short and job.loop is loop for job in batch):
+        # Opening the connection runs pragmas that wait out another process's lock (the busy
+        # timeout): only the writer's thread opens it, so the loop begins only on an open one.
+        on_loop = self._connection is not None
+        if on_loop and all(job.short and job.loop is loop for job in batch):
             begun = self._begin_here(batch)
             if begun is not None:
                 if begun:
@@ -192,7 +202,7 @@ class GroupCommitWriter:
             return False
         try:
             _run_rows(connection, batch)
-        except sqlite3.Error as error:
+        except Exception as error:  # SQLite's, or a bug: the transaction must not stay open
             self._failed(batch, error)
             return False
         return True
@@ -204,15 +214,46 @@ class GroupCommitWriter:
         step: Callable[[list[_Job]], None],
     ) -> None:
         assert self._thread is not None  # stop() waits for the batches on their way
-        done = loop.run_in_executor(self._thread, step, batch)
+        self._thread.submit(self._step_then_back, loop, batch, step)
 
-        def finished(done: asyncio.Future[None]) -> None:
-            error = done.exception()
-            if error is not None:  # not SQLite's (those the steps handle): a bug
-                self._failed(batch, error)
-            self._done(loop, batch)
+    def _step_then_back(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: list[_Job],
+        step: Callable[[list[_Job]], None],
+    ) -> None:
+        """On the writer's thread: ``step``, then back to ``loop`` (callers woken, the next
+        batch sent). Should that loop have closed meanwhile, the writer goes on without it."""
+        try:
+            step(batch)
+        except Exception as error:  # not SQLite's (the steps handle those): a bug
+            self._failed(batch, error)
+        try:
+            loop.call_soon_threadsafe(self._done, loop, batch)
+        except RuntimeError:  # the loop has closed: nobody is left waiting on it
+            self._done_without(loop, batch)
 
-        done.add_done_callback(finished)
+    def _done_without(self, gone: asyncio.AbstractEventLoop, batch: list[_Job]) -> None:
+        """On the writer's thread, the loop ``gone`` closed while ``batch`` was on its way:
+        wake the batch's callers on other loops, and send the next batch from the loop of a
+        job still waiting (dropping the jobs of closed loops), else say the writer is idle."""
+        for other, jobs in _by_loop(batch).items():
+            if other is not gone:
+                with contextlib.suppress(RuntimeError):
+                    other.call_soon_threadsafe(_settle, jobs)
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._busy = False
+                    self._idle.set()
+                    return
+                loop = self._pending[0].loop
+            try:
+                loop.call_soon_threadsafe(self._next, loop)
+                return
+            except RuntimeError:
+                with self._lock:
+                    self._pending = [job for job in self._pending if job.loop is not loop]
 
     def _whole_batch(self, batch: list[_Job]) -> None:
         """On the writer's thread: begin (waiting for the write lock), run, commit."""
@@ -287,20 +328,26 @@ class GroupCommitWriter:
 
     def _done(self, loop: asyncio.AbstractEventLoop, batch: list[_Job]) -> None:
         """On ``loop``, the batch committed or failed: wake its callers, send the next."""
-        self.commits += 1
-        self.jobs += len(batch)
-        metrics.write_batch_size().observe(len(batch))
-        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
-        for job in batch:
-            by_loop.setdefault(job.loop, []).append(job)
-        for other, jobs in by_loop.items():
-            if other is loop:
-                _settle(jobs)
-                continue
-            # A loop that closed while we were writing has nobody left waiting.
-            with contextlib.suppress(RuntimeError):
-                other.call_soon_threadsafe(_settle, jobs)
-        self._next(loop)
+        try:
+            self.commits += 1
+            self.jobs += len(batch)
+            metrics.write_batch_size().observe(len(batch))
+            for other, jobs in _by_loop(batch).items():
+                if other is loop:
+                    _settle(jobs)
+                    continue
+                # A loop that closed while we were writing has nobody left waiting.
+                with contextlib.suppress(RuntimeError):
+                    other.call_soon_threadsafe(_settle, jobs)
+        finally:
+            self._next(loop)  # whatever happened above, the writer must not stop here
+
+
+def _by_loop(batch: list[_Job]) -> dict[asyncio.AbstractEventLoop, list[_Job]]:
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in batch:
+        by_loop.setdefault(job.loop, []).append(job)
+    return by_loop
 
 
 def _run_rows(connection: sqlite3.Connection, batch: list[_Job]) -> None:
