@@ -256,6 +256,15 @@ def connection_limit_reached() -> EcwidError:
     )
 
 
+def server_shutting_down() -> EcwidError:
+    return EcwidError(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The server is shutting down; try again shortly",
+        headers=((b"retry-after", b"1"),),
+    )
+
+
 def connection_timeout() -> EcwidError:
     return EcwidError(408, "REQUEST_TIMEOUT", "The request was not sent in time")
 

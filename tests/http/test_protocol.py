@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import socket
 import threading
 import time
@@ -130,6 +131,34 @@ def test_a_slow_body_does_not_hold_up_others(server: Server) -> None:
         slow.sendall(b': "slow@example.net"}'.ljust(40 - 8))
         answer = slow.recv(4096)
     assert answer.startswith(b"HTTP/1.1 200")
+
+
+def test_a_body_still_coming_at_shutdown_gets_a_retryable_503(
+    server: Server,
+) -> None:
+    token = token_of(server).encode()
+    with httpx.Client(headers={"Authorization": f"Bearer {token.decode()}"}) as client:
+        created = client.post(f"{server.base()}/customers", json={"email": "stays@s.io"})
+        customer_id = created.json()["id"]
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as stalled:
+        stalled.sendall(
+            b"PUT /api/v3/1003/customers/%d HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s"
+            b'\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"email"'
+            % (customer_id, token)
+        )  # the rest of the body never comes
+        time.sleep(0.3)  # the app is waiting for it
+        server.process.send_signal(signal.SIGTERM)
+        received = b""
+        while chunk := stalled.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    # Before the fix uvicorn's graceful shutdown cancelled the request and sent a plain 500.
+    assert head.startswith(b"HTTP/1.1 503"), received
+    assert b"retry-after: 1" in head.lower()
+    assert_ecwid_error(body, "SERVICE_UNAVAILABLE")
+    assert server.stop() in (0, -signal.SIGTERM)
+    assert "Traceback" not in server.output
+    assert "timeout graceful shutdown exceeded" not in server.output
 
 
 def test_no_server_software_or_version_is_revealed(server: Server) -> None:

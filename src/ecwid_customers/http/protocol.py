@@ -16,7 +16,10 @@ answers such requests and closes the connection:
 - a connection beyond ``max_connections`` open at once (``serve --max-connections``): 503
   ``SERVICE_UNAVAILABLE`` with ``Retry-After``, logged at most once every few seconds;
 - a client that reads nothing of an answer for ``write_timeout`` seconds: the connection is
-  dropped (what it was sent stays bounded by the size limits on a customer).
+  dropped (what it was sent stays bounded by the size limits on a customer);
+- a body still not complete ``SHUTDOWN_BODY_GRACE`` seconds after the server began to shut
+  down: 503 ``SERVICE_UNAVAILABLE`` with ``Retry-After`` (nothing of it was applied), before
+  uvicorn's graceful shutdown gives up on the request and answers a plain-text 500.
 
 Every close lingers (``lingering.py``), so a refusal reaches a client that is still sending.
 Bodies are bounded by the app (``Settings.max_body_size``) and read without blocking anyone.
@@ -42,6 +45,9 @@ MAX_HEAD = 32 * 1024  # nginx's default header buffers hold 32 KiB
 HEAD_TIMER_SLACK = 0.002
 # Seconds between two log lines about connections refused for being one too many.
 REFUSAL_LOG_INTERVAL = 5.0
+# Seconds a body still arriving when the server shuts down may take to arrive: well inside
+# uvicorn's graceful shutdown (10 s, server.py), which cancels what is still running then.
+SHUTDOWN_BODY_GRACE = 5.0
 
 
 def _reason(status: int) -> bytes:
@@ -119,6 +125,21 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._lingering is not None:
             self._lingering.lost()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        """The server is shutting down: uvicorn closes idle connections and lets a request
+        in progress finish; one still waiting for its body gets a little while for it."""
+        super().shutdown()
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body and not cycle.response_started:
+            self._stop_body_timer()
+            self._body_timer = self.loop.call_later(SHUTDOWN_BODY_GRACE, self._shut_out)
+
+    def _shut_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing() or self.cycle is None or not self.cycle.more_body:
+            return
+        self._refuse(errors.server_shutting_down())
 
     def _refuse_connection(self) -> None:
         cls = type(self)
