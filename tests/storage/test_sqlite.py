@@ -16,7 +16,7 @@ from ecwid_customers.storage import migrate, open_storage
 from ecwid_customers.storage.core.session import Session
 from ecwid_customers.storage.sqlite import connection as sqlite_connection
 from ecwid_customers.storage.sqlite.storage import SQLiteEngine, SQLiteStorage
-from ecwid_customers.storage.sqlite.writer import GroupCommitWriter
+from ecwid_customers.storage.sqlite.writer import MAX_ON_LOOP, GroupCommitWriter
 from ecwid_customers.storage.urls import DatabaseUrlError, sqlite_path
 
 
@@ -408,3 +408,21 @@ def test_the_writer_goes_on_when_the_loop_that_sent_a_batch_closes(table: Path) 
     assert _stopped_within(writer, 10)
     with sqlite3.connect(table) as check:
         assert check.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,)]
+
+
+async def test_the_loop_runs_a_bounded_number_of_short_jobs_in_one_batch(table: Path) -> None:
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        await writer.submit(insert(-1))  # the connection is open: short batches run here
+        commits, jobs = writer.commits, writer.jobs
+        burst = 2 * MAX_ON_LOOP + 1
+        done = await asyncio.gather(*(writer.submit(insert(n), short=True) for n in range(burst)))
+        assert done == [1] * burst
+        # The burst came in one turn of the loop; without the bound it is one batch.
+        assert writer.jobs - jobs == burst
+        assert writer.commits - commits == 3
+    finally:
+        assert _stopped_within(writer, 10)
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (burst + 1,)
