@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import copy
 
-from ecwid_customers.domain.contacts import build_contacts, replace_contacts
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ecwid_customers.domain.contacts import _settle, build_contacts, follow_email, replace_contacts
 from ecwid_customers.domain.inputs import ContactInput
 from ecwid_customers.domain.models import Contact
 from ecwid_customers.errors import EcwidError
@@ -204,3 +208,55 @@ def test_a_list_with_a_case_only_email_change_respells_the_own_contact() -> None
     assert _seen(_replace(sent, new_email="A@Example.net")) == [
         (1, "EMAIL", "A@Example.net", True, "t0")
     ]
+
+
+# -- a PUT without contacts (follow_email) ------------------------------------------------------
+
+_EMAILS = ("own@x.io", "OWN@x.io", "other@x.io")
+_contacts = st.lists(
+    st.builds(
+        Contact,
+        id=st.integers(1, 50),
+        contact=st.sampled_from((*_EMAILS, "+1 555", "@handle")),
+        type=st.sampled_from(("EMAIL", "PHONE", "TELEGRAM")),
+        default=st.booleans(),
+        order_by=st.integers(0, 5),
+        timestamp=st.just("2026-12-04 00:00:00 +0000"),
+    ),
+    max_size=6,
+)
+
+
+@given(
+    contacts=_contacts,
+    own_first=st.booleans(),
+    email=st.sampled_from(_EMAILS),
+    phone=st.sampled_from((None, "", " ")),
+)
+def test_a_put_without_contacts_or_a_new_email_settles_as_the_full_rules_do(
+    contacts: list[Contact], own_first: bool, email: str, phone: str | None
+) -> None:
+    """The shortcut for contacts that are settled already gives what the full rules give."""
+    if own_first:  # often settled, or nearly: the cases the shortcut must tell apart
+        own = Contact(id=99, contact=email, type="EMAIL", default=True, order_by=0, timestamp="t")
+        contacts = [own, *contacts]
+    before = copy.deepcopy(contacts)
+    followed = follow_email(
+        contacts, old_email=email, new_email=email, primary_phone=phone, timestamp="t"
+    )
+    settled = _settle(copy.deepcopy(contacts), email=email, told={}, timestamp="t")
+    assert followed == settled
+    assert contacts == before  # the stored list is not changed
+
+
+def test_settled_contacts_are_taken_as_they_are() -> None:
+    contacts = [
+        Contact(id=1, contact="own@x.io", type="EMAIL", default=True, order_by=0, timestamp="t"),
+        Contact(id=2, contact="+1 555", type="PHONE", default=True, order_by=0, timestamp="t"),
+        Contact(id=3, contact="+1 556", type="PHONE", default=False, order_by=1, timestamp="t"),
+    ]
+    followed = follow_email(
+        contacts, old_email="own@x.io", new_email="own@x.io", primary_phone=None, timestamp="t"
+    )
+    assert followed == contacts
+    assert all(a is b for a, b in zip(followed, contacts, strict=True))

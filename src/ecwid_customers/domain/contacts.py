@@ -265,6 +265,25 @@ def _settle(
     return contacts
 
 
+def _settled(contacts: list[Contact], email: str) -> bool:
+    """Whether :func:`_settle`, told nothing, would leave ``contacts`` as they are: the one
+    default EMAIL contact is ``email`` as spelt, and every other type has a default."""
+    own = False
+    defaults: set[str] = set()
+    types: set[str] = set()
+    for contact in contacts:
+        if contact.type == "EMAIL":
+            if contact.default:
+                if own or contact.contact != email:
+                    return False
+                own = True
+            continue
+        types.add(contact.type)
+        if contact.default:
+            defaults.add(contact.type)
+    return own and types == defaults
+
+
 def build_contacts(
     sent: list[ContactInput] | None,
     *,
@@ -332,6 +351,9 @@ def follow_email(
     timestamp: str,
 ) -> list[Contact]:
     """A PUT without ``contacts``: the EMAIL contact of the old address follows the new one."""
+    if new_email == old_email and not (primary_phone and primary_phone.strip()):
+        if _settled(contacts, new_email):
+            return list(contacts)  # most PUTs: what _settle would leave as it is
     contacts = [copy.copy(contact) for contact in contacts]
     told: _SentContacts = {}
     if _key(new_email) != _key(old_email):
