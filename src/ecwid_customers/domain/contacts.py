@@ -351,9 +351,9 @@ def follow_email(
     timestamp: str,
 ) -> list[Contact]:
     """A PUT without ``contacts``: the EMAIL contact of the old address follows the new one."""
-    if new_email == old_email and not (primary_phone and primary_phone.strip()):
-        if _settled(contacts, new_email):
-            return list(contacts)  # most PUTs: what _settle would leave as it is
+    unchanged = new_email == old_email and not (primary_phone and primary_phone.strip())
+    if unchanged and _settled(contacts, new_email):
+        return list(contacts)  # most PUTs: what _settle would leave as it is
     contacts = [copy.copy(contact) for contact in contacts]
     told: _SentContacts = {}
     if _key(new_email) != _key(old_email):
