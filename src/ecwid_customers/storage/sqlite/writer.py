@@ -251,6 +251,8 @@ class GroupCommitWriter:
         """On the writer's thread, the loop ``gone`` closed while ``batch`` was on its way:
         wake the batch's callers on other loops, and send the next batch from the loop of a
         job still waiting (dropping the jobs of closed loops), else say the writer is idle."""
+        self.commits += 1
+        self.jobs += len(batch)
         for other, jobs in _by_loop(batch).items():
             if other is not gone:
                 with contextlib.suppress(RuntimeError):
