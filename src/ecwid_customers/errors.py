@@ -225,15 +225,19 @@ def internal_error() -> EcwidError:
     return EcwidError(500, "INTERNAL_ERROR", "Internal server error")
 
 
-def service_unavailable(retry_after: int = 5) -> EcwidError:
-    """The database cannot serve the call now (a full disk, a read-only file, no server).
-    Ecwid documents no 503; a retryable answer is more use to a client than a 500."""
+def _retry_later(message: str, retry_after: int) -> EcwidError:
     return EcwidError(
         503,
         "SERVICE_UNAVAILABLE",
-        "The service is temporarily unavailable; try again shortly",
+        message,
         headers=((b"retry-after", str(retry_after).encode()),),
     )
+
+
+def service_unavailable(retry_after: int = 5) -> EcwidError:
+    """The database cannot serve the call now (a full disk, a read-only file, no server).
+    Ecwid documents no 503; a retryable answer is more use to a client than a 500."""
+    return _retry_later("The service is temporarily unavailable; try again shortly", retry_after)
 
 
 # -- the connection (answered by http/protocol.py before the app sees a request) ------------
@@ -248,21 +252,11 @@ def connection_bad_framing(detail: str) -> EcwidError:
 
 
 def connection_limit_reached() -> EcwidError:
-    return EcwidError(
-        503,
-        "SERVICE_UNAVAILABLE",
-        "The server has too many open connections; try again shortly",
-        headers=((b"retry-after", b"1"),),
-    )
+    return _retry_later("The server has too many open connections; try again shortly", 1)
 
 
 def server_shutting_down() -> EcwidError:
-    return EcwidError(
-        503,
-        "SERVICE_UNAVAILABLE",
-        "The server is shutting down; try again shortly",
-        headers=((b"retry-after", b"1"),),
-    )
+    return _retry_later("The server is shutting down; try again shortly", 1)
 
 
 def connection_timeout() -> EcwidError:
