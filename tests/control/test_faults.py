@@ -276,15 +276,19 @@ def test_invalid_rule_is_a_control_bad_request(rule: FaultRule, complaint: str) 
 
 def test_edge_values_are_valid() -> None:
     book = FaultBook()
-    for rule in (
-        FaultRule(latency_ms=0),
-        FaultRule(latency_ms=120_000, latency_max_ms=120_000),
-        FaultRule(error="INTERNAL_ERROR", nth=1, times=1),
-        FaultRule(error="INTERNAL_ERROR", probability=0),
-        FaultRule(drop=True, ttl_seconds=0.001),
-    ):
+    added = [
         book.add(rule)
-    assert len(book.list()) == 5
+        for rule in (
+            FaultRule(latency_ms=0),
+            FaultRule(latency_ms=120_000, latency_max_ms=120_000),
+            FaultRule(error="INTERNAL_ERROR", nth=1, times=1),
+            FaultRule(error="INTERNAL_ERROR", probability=0),
+            FaultRule(drop=True, ttl_seconds=0.001),
+        )
+    ]
+    assert [view.id for view in added] == [1, 2, 3, 4, 5]
+    # The 1 ms rule may have expired by now on a busy machine (a CI run did); the rest stay.
+    assert {view.id for view in book.list()} >= {1, 2, 3, 4}
 
 
 # -- through HTTP ------------------------------------------------------------------------------
