@@ -246,6 +246,9 @@ class GroupCommitWriter:
             loop.call_soon_threadsafe(self._done, loop, batch)
         except RuntimeError:  # the loop has closed: nobody is left waiting on it
             self._done_without(loop, batch)
+        # (A loop that closes after taking the callback but before running it still drops it:
+        # the server runs one loop that lives as long as the writer, so only code embedding
+        # the storage in several short-lived loops could meet that.)
 
     def _done_without(self, gone: asyncio.AbstractEventLoop, batch: list[_Job]) -> None:
         """On the writer's thread, the loop ``gone`` closed while ``batch`` was on its way:
