@@ -161,6 +161,65 @@ def test_a_body_still_coming_at_shutdown_gets_a_retryable_503(
     assert "timeout graceful shutdown exceeded" not in server.output
 
 
+def test_a_body_still_coming_at_shutdown_is_refused_after_the_answers_owed_before_it(
+    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = "admin_" + "s" * 32
+    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
+    server = launch(tmp_path / "customers.db")
+    token = token_of(server)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
+        created = client.post(f"{server.base()}/customers", json={"email": "was@s.io"})
+        customer_id = created.json()["id"]
+        # The PUT is still running when the grace for the body queued behind it runs out.
+        slow = {"storeId": 1003, "route": "customers/{customerId}", "method": "PUT",
+                "latencyMs": 7000, "times": 1}  # fmt: skip
+        client.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow,
+                    headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+    auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
+    body = b'{"email": "now@s.io"}'
+    put = (
+        b"PUT /api/v3/1003/customers/%d HTTP/1.1\r\nHost: t\r\n%sContent-Type: application/json"
+        b"\r\nContent-Length: %d\r\n\r\n%s" % (customer_id, auth, len(body), body)
+    )
+    stalled = (
+        b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\n" + auth
+        + b'Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{"email"'
+    )  # fmt: skip
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(get(f"/api/v3/1003/customers/{customer_id}", auth) + put + stalled)
+        time.sleep(0.3)  # the GET is answered, the PUT is running, the POST waits for its body
+        server.process.send_signal(signal.SIGTERM)
+        received = read_until_closed(connection)
+    # Before the fix the 503 went out at the end of the grace, in the PUT's place, though
+    # the PUT was applied.
+    assert statuses(received) == [b"200", b"200", b"503"], received
+    assert b'"updateCount":1' in received.split(b"HTTP/1.1 ")[2]  # the PUT, applied
+    assert b"retry-after: 1" in received.split(b"HTTP/1.1 503")[1].lower()
+    assert server.stop() in (0, -signal.SIGTERM)
+    assert "Traceback" not in server.output
+
+
+def test_a_broken_body_of_a_queued_request_is_refused_after_the_answer_before_it(
+    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = "admin_" + "t" * 32
+    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
+    server = launch(tmp_path / "customers.db")
+    auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
+    slow = {"storeId": 1003, "route": "customers", "latencyMs": 300, "times": 1}
+    httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow,
+               headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+    broken = (
+        b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\n" + auth
+        + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b'5\r\n{"ema\r\nZZZ\r\n\r\n'
+    )  # fmt: skip
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        connection.sendall(get("/api/v3/1003/customers", auth) + broken)
+        assert statuses(read_until_closed(connection)) == [b"200", b"400"]
+
+
 def test_no_server_software_or_version_is_revealed(server: Server) -> None:
     _, headers, _ = exchange(server.port, get("/api/v3/1003/customers"))
     assert "server" not in headers

@@ -41,6 +41,11 @@ class LingeringTransport:
         return self.closing or self._transport.is_closing()
 
     def write(self, data: bytes) -> None:
+        if self.closing:
+            # After the FIN nothing more can be sent (the transport would raise at the end
+            # of the turn, outside the caller): a late answer is dropped, as on a closed
+            # connection.
+            return
         if self._held is None:
             self._held = [data]
             self._loop.call_soon(self.flush)

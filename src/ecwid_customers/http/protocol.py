@@ -21,6 +21,9 @@ answers such requests and closes the connection:
   down: 503 ``SERVICE_UNAVAILABLE`` with ``Retry-After`` (nothing of it was applied), before
   uvicorn's graceful shutdown gives up on the request and answers a plain-text 500.
 
+A refusal never overtakes an answer: when earlier requests of the connection (pipelined) are
+still owed theirs, it waits for them and becomes the refused request's answer in its turn.
+
 Every close lingers (``lingering.py``), so a refusal reaches a client that is still sending.
 Bodies are bounded by the app (``Settings.max_body_size``) and read without blocking anyone.
 """
@@ -33,7 +36,7 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from ecwid_customers import errors
 from ecwid_customers.http.lingering import LingeringTransport
@@ -105,6 +108,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._trailer_bytes = 0
         # A refusal that must wait for the answers still owed to earlier, pipelined requests.
         self._pending: errors.EcwidError | None = None
+        # A pipelined request refused while still queued (its body broken or late): the
+        # refusal is its answer when its turn comes, after those owed before it.
+        self._refused_at_turn: tuple[RequestResponseCycle, errors.EcwidError] | None = None
         self._upgraded = False  # the parser stopped at an Upgrade: read nothing more
         self._body_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
@@ -301,6 +307,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._write_refusal(self._pending)  # every earlier request has its answer now
         super().on_response_complete()
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        # uvicorn starts a queued request once the one before it is answered.
+        refused = self._refused_at_turn
+        if refused is not None and refused[0] is cycle:
+            self._refused_at_turn = None
+            if not self.transport.is_closing():
+                self._write_refusal(refused[1])
+            return
+        super()._start_asgi_task(cycle, app)
+
     # -- incoming bytes --------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
@@ -349,6 +365,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         cycle = self.cycle
         if not self._head_open and cycle is not None and not cycle.response_complete:
+            if any(queued is cycle for queued, _ in self.pipeline):
+                # The request waits behind earlier ones (pipelined): the app has not seen
+                # it, and their answers go first. It gets this one when its turn comes.
+                self._refused_at_turn = (cycle, error)
+                self.flow.pause_reading()
+                return
             # The fault is in the body of the request the app is handling: it will not get
             # the rest, and the client gets this answer unless the app's has begun.
             cycle.disconnected = True
