@@ -306,11 +306,19 @@ def seed_sqlite(path: Path, count: int) -> None:
     connection.execute("BEGIN")
     for n in range(count):
         name = f"{_FIRST[n % 10]} {_LAST[(n // 10) % 10]}{n}"
+        email = f"user{n}@mail{n % 97}.example"
         customer = msgspec.structs.replace(
             template,
-            email=f"user{n}@mail{n % 97}.example",
+            email=email,
             name=name,
             billing_person=msgspec.structs.replace(template.billing_person, name=name),
+            # The customer's own EMAIL contact is its email, as a create makes it.
+            contacts=[
+                msgspec.structs.replace(contact, contact=email)
+                if contact.type == "EMAIL"
+                else contact
+                for contact in template.contacts
+            ],
         )
         run_sync(customers.create(session, STORE, draft(customer), 1_700_000_000 + n))
         if n % 100_000 == 99_999:
