@@ -65,6 +65,24 @@ def assert_ecwid_error(body: bytes, code: str) -> None:
     assert error["errorCode"] == code
 
 
+ADMIN = "admin_" + "p" * 32
+
+
+@pytest.fixture
+def launch_controlled(
+    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Server]:
+    """Starts a server with the control plane on (its admin token ``ADMIN``)."""
+    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", ADMIN)
+    return lambda *args: launch(tmp_path / "customers.db", *args)
+
+
+def add_fault(server: Server, rule: dict[str, object]) -> None:
+    answer = httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=rule,
+                        headers={"Authorization": f"Bearer {ADMIN}"})  # fmt: skip
+    answer.raise_for_status()
+
+
 def test_a_head_within_the_limits_is_served(server: Server) -> None:
     padding = b"X-Padding: " + b"p" * 30_000 + b"\r\n"
     status, _, body = exchange(server.port, get("/api/v3/1003/customers?" + "x" * 8000, padding))
@@ -162,11 +180,9 @@ def test_a_body_still_coming_at_shutdown_gets_a_retryable_503(
 
 
 def test_a_body_still_coming_at_shutdown_is_refused_after_the_answers_owed_before_it(
-    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    launch_controlled: Callable[..., Server],
 ) -> None:
-    admin = "admin_" + "s" * 32
-    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
-    server = launch(tmp_path / "customers.db")
+    server = launch_controlled()
     token = token_of(server)
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as client:
         created = client.post(f"{server.base()}/customers", json={"email": "was@s.io"})
@@ -174,8 +190,7 @@ def test_a_body_still_coming_at_shutdown_is_refused_after_the_answers_owed_befor
         # The PUT is still running when the grace for the body queued behind it runs out.
         slow = {"storeId": 1003, "route": "customers/{customerId}", "method": "PUT",
                 "latencyMs": 7000, "times": 1}  # fmt: skip
-        client.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow,
-                    headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+        add_fault(server, slow)
     auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
     body = b'{"email": "now@s.io"}'
     put = (
@@ -201,15 +216,11 @@ def test_a_body_still_coming_at_shutdown_is_refused_after_the_answers_owed_befor
 
 
 def test_a_broken_body_of_a_queued_request_is_refused_after_the_answer_before_it(
-    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    launch_controlled: Callable[..., Server],
 ) -> None:
-    admin = "admin_" + "t" * 32
-    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
-    server = launch(tmp_path / "customers.db")
+    server = launch_controlled()
     auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
-    slow = {"storeId": 1003, "route": "customers", "latencyMs": 300, "times": 1}
-    httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow,
-               headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+    add_fault(server, {"storeId": 1003, "route": "customers", "latencyMs": 300, "times": 1})
     broken = (
         b"POST /api/v3/1003/customers HTTP/1.1\r\nHost: t\r\n" + auth
         + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -281,15 +292,11 @@ def test_a_pipelined_request_after_a_large_body_is_not_refused(server: Server) -
 
 
 def test_a_refusal_waits_for_the_answer_owed_to_an_earlier_request(
-    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    launch_controlled: Callable[..., Server],
 ) -> None:
-    admin = "admin_" + "p" * 32
-    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
-    server = launch(tmp_path / "customers.db")
+    server = launch_controlled()
     token = token_of(server).encode()
-    slow = {"storeId": 1003, "route": "customers", "latencyMs": 300, "times": 1}
-    control = {"Authorization": f"Bearer {admin}"}
-    httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow, headers=control)
+    add_fault(server, {"storeId": 1003, "route": "customers", "latencyMs": 300, "times": 1})
     first = get("/api/v3/1003/customers", b"Authorization: Bearer " + token + b"\r\n")
     second = get("/api/v3/1003/customers", b"X-Big: " + b"b" * 40_000 + b"\r\n")
     with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
@@ -374,15 +381,11 @@ def test_endless_trailers_are_cut_off(server: Server) -> None:
 
 
 def test_a_pipelined_head_held_up_by_the_server_is_not_timed_out(
-    launch: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    launch_controlled: Callable[..., Server],
 ) -> None:
-    admin = "admin_" + "q" * 32
-    monkeypatch.setenv("ECWID_CUSTOMERS_ADMIN_TOKEN", admin)
-    server = launch(tmp_path / "customers.db", "--head-timeout", "1")
+    server = launch_controlled("--head-timeout", "1")
     auth = b"Authorization: Bearer " + token_of(server).encode() + b"\r\n"
-    slow = {"storeId": 1003, "route": "customers", "latencyMs": 2500, "times": 1}
-    httpx.post(f"http://127.0.0.1:{server.port}/_control/faults", json=slow,
-               headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+    add_fault(server, {"storeId": 1003, "route": "customers", "latencyMs": 2500, "times": 1})
     request = get("/api/v3/1003/customers", auth)
     with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
         # A slow answer, a request queued behind it, and part of a third: the server reads
