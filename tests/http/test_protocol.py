@@ -210,7 +210,9 @@ def test_a_body_still_coming_at_shutdown_is_refused_after_the_answers_owed_befor
     # the PUT was applied.
     assert statuses(received) == [b"200", b"200", b"503"], received
     assert b'"updateCount":1' in received.split(b"HTTP/1.1 ")[2]  # the PUT, applied
-    assert b"retry-after: 1" in received.split(b"HTTP/1.1 503")[1].lower()
+    refusal_head, _, refusal_body = received.split(b"HTTP/1.1 503")[1].partition(b"\r\n\r\n")
+    assert b"retry-after: 1" in refusal_head.lower()
+    assert_ecwid_error(refusal_body, "SERVICE_UNAVAILABLE")
     assert server.stop() in (0, -signal.SIGTERM)
     assert "Traceback" not in server.output
 
