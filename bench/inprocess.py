@@ -1,11 +1,14 @@
 """Creates, GETs or PUTs through the app in this process, without HTTP: where a request's CPU goes.
 
     .venv/bin/python bench/inprocess.py [--requests N] [--concurrency N] [--kind KIND]
+                                        [--statements]
 
 Prints requests/s and the CPU each thread spent per request (the event loop's and the SQLite
 writer's, read from /proc), so a change to the request path can be judged without wrk and
 with less noise than a load over loopback: CPU per request moves little when other work
 shares the machine, throughput moves a lot. Run it under ``py-spy record -t`` for a profile.
+``--statements`` (SQLite) also times every statement the event loop's thread runs, by its
+first words: how often a request runs it, its wall time and its CPU.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import sqlite3
 import tempfile
 import threading
 import time
@@ -39,6 +43,54 @@ def _thread_cpu() -> dict[str, float]:
         ticks = int(fields[11]) + int(fields[12])
         seconds[name] = seconds.get(name, 0.0) + ticks / CLOCK_TICKS
     return seconds
+
+
+class _Statements:
+    """Counts and times the statements the event loop's thread runs, by their first words."""
+
+    def __init__(self) -> None:
+        self.loop_thread = threading.get_ident()
+        self.on = False
+        self.seen: dict[str, list[float]] = {}  # [count, wall seconds, CPU seconds]
+
+    def connection_type(self) -> type[sqlite3.Connection]:
+        statements = self
+
+        class Timed(sqlite3.Connection):
+            def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+                if not statements.on or threading.get_ident() != statements.loop_thread:
+                    return super().execute(sql, *args)
+                wall, cpu = time.perf_counter(), time.thread_time()
+                try:
+                    return super().execute(sql, *args)
+                finally:
+                    seen = statements.seen.setdefault(" ".join(sql.split()[:2]), [0, 0.0, 0.0])
+                    seen[0] += 1
+                    seen[1] += time.perf_counter() - wall
+                    seen[2] += time.thread_time() - cpu
+
+        return Timed
+
+    def report(self, requests: int) -> None:
+        print("  statements on the event loop's thread, per request:")
+        for words, (count, wall, cpu) in sorted(self.seen.items(), key=lambda kv: -kv[1][1]):
+            print(
+                f"    {words:<24} {count / requests:5.2f} times, "
+                f"{wall / requests * 1e6:6.1f} µs wall, {cpu / requests * 1e6:6.1f} µs CPU"
+            )
+
+
+def _timing_connections(statements: _Statements) -> None:
+    """Every SQLite connection opened from now on in this process times its statements."""
+    connect = sqlite3.connect
+    timed = statements.connection_type()
+
+    def timed_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        kwargs.setdefault("factory", timed)
+        connection: sqlite3.Connection = connect(*args, **kwargs)
+        return connection
+
+    sqlite3.connect = timed_connect  # type: ignore[assignment]
 
 
 async def _call(app: Any, method: str, path: str, token: str, body: bytes) -> int:
@@ -85,6 +137,9 @@ def _update_body(n: int) -> bytes:
 
 
 async def run(args: argparse.Namespace, database: Path) -> None:
+    statements = _Statements() if args.statements else None
+    if statements is not None:
+        _timing_connections(statements)
     storage = open_storage(args.database or f"sqlite:///{database}")
     await storage.open()
     issued = await admin.bootstrap(storage)
@@ -116,15 +171,21 @@ async def run(args: argparse.Namespace, database: Path) -> None:
             assert status == 200, status
 
     share = args.requests // args.concurrency
+    if statements is not None:
+        statements.on = True
     before, started = _thread_cpu(), time.perf_counter()
     await asyncio.gather(*(client(share, i * share) for i in range(args.concurrency)))
     elapsed, after = time.perf_counter() - started, _thread_cpu()
+    if statements is not None:
+        statements.on = False
     done = share * args.concurrency
     print(f"{args.kind}: {done / elapsed:,.0f}/s over {done:,} requests, c{args.concurrency}")
     for name in sorted(after):
         spent = after[name] - before.get(name, 0.0)
         if spent > 0:
             print(f"  {name:>16}: {spent / done * 1e6:7.1f} µs CPU per request")
+    if statements is not None:
+        statements.report(done)
     await storage.close()
 
 
@@ -133,6 +194,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--kind", choices=("create", "get", "update"), default="create")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="time each statement the event loop's thread runs (SQLite)",
+    )
     parser.add_argument(
         "--database", help="an empty database's URL (default: a new SQLite file, removed after)"
     )

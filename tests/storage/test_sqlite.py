@@ -377,6 +377,96 @@ async def test_a_job_raising_what_a_future_refuses_fails_alone_and_the_writer_go
         assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (3,), (100,)]
 
 
+def _recording(value: int, runs: list[tuple[int, int]]) -> Callable[[sqlite3.Connection], int]:
+    """Insert ``value``, noting (value, thread) in ``runs`` each time the job runs."""
+
+    def work(connection: sqlite3.Connection) -> int:
+        runs.append((value, threading.get_ident()))
+        return connection.execute("INSERT INTO t VALUES (?)", (value,)).rowcount
+
+    return work
+
+
+async def test_a_short_job_failing_before_it_writes_leaves_the_rest_of_its_batch_on_the_loop(
+    table: Path,
+) -> None:
+    runs: list[tuple[int, int]] = []
+
+    def missing(connection: sqlite3.Connection) -> int:
+        runs.append((0, threading.get_ident()))
+        connection.execute("SELECT v FROM t WHERE v = 0").fetchall()
+        raise LookupError("no such row")  # as a PUT of a customer that is not there
+
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        await writer.submit(insert(100))  # the connection is open: the next batch runs here
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                writer.submit(_recording(1, runs), short=True),
+                writer.submit(missing, short=True),
+                writer.submit(_recording(100, runs), short=True),  # taken: its statement fails
+                writer.submit(_recording(2, runs), short=True),
+                return_exceptions=True,
+            ),
+            10,
+        )
+    finally:
+        assert _stopped_within(writer, 10)
+    assert results[0] == 1
+    assert isinstance(results[1], LookupError)
+    assert isinstance(results[2], sqlite3.IntegrityError)
+    assert results[3] == 1
+    # Each job ran once, all of them on the loop: nothing had to be undone.
+    loop_thread = threading.get_ident()
+    assert runs == [(1, loop_thread), (0, loop_thread), (100, loop_thread), (2, loop_thread)]
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (100,)]
+
+
+async def test_a_short_job_failing_after_it_wrote_has_its_batch_run_again_on_the_writer_thread(
+    table: Path,
+) -> None:
+    runs: list[tuple[int, int]] = []
+
+    def half_done(connection: sqlite3.Connection) -> int:
+        runs.append((7, threading.get_ident()))
+        connection.execute("INSERT INTO t VALUES (7)")
+        connection.execute("INSERT INTO t VALUES (1)")  # taken by the job before: fails
+        return 1
+
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    try:
+        await writer.submit(insert(100))
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                writer.submit(_recording(1, runs), short=True),
+                writer.submit(half_done, short=True),
+                writer.submit(_recording(2, runs), short=True),
+                return_exceptions=True,
+            ),
+            10,
+        )
+        later = await asyncio.wait_for(writer.submit(_recording(3, runs), short=True), 10)
+    finally:
+        assert _stopped_within(writer, 10)
+    assert results[0] == 1
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert results[2] == 1
+    assert later == 1
+    loop_thread = threading.get_ident()
+    # On the loop up to the job that failed half-way; then the whole batch again, on the
+    # writer's thread, each job in its savepoint; the next batch back on the loop.
+    assert [value for value, _ in runs] == [1, 7, 1, 7, 2, 3]
+    assert {thread for _, thread in runs[:2]} == {loop_thread}
+    assert loop_thread not in {thread for _, thread in runs[2:5]}
+    assert runs[5][1] == loop_thread
+    with sqlite3.connect(table) as other:
+        # The half-done job's first row is not kept.
+        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (3,), (100,)]
+
+
 def test_the_writer_goes_on_when_the_loop_that_sent_a_batch_closes(table: Path) -> None:
     writer = GroupCommitWriter(lambda: _connect(table))
     writer.start()

@@ -4,7 +4,8 @@ Lookups by key (a customer, a token) take microseconds, so they run directly on 
 loop's own connection: a thread hop would cost more than the read. Searches and listings can
 take longer and run on reader threads so they never hold up other requests. In WAL mode no
 reader waits for the writer, and every read sees the last commit. Writes go to the writer
-(``writer.py``), each inside its own savepoint of a batch that commits once on its thread.
+(``writer.py``), together in a batch that commits once on its thread, a failing write
+undone alone (see there for how).
 """
 
 from __future__ import annotations
