@@ -387,6 +387,26 @@ def _recording(value: int, runs: list[tuple[int, int]]) -> Callable[[sqlite3.Con
     return work
 
 
+async def _short_batches(
+    table: Path, *batches: list[Callable[[sqlite3.Connection], int]]
+) -> list[list[object]]:
+    """Open the writer's connection (inserting 100), then run each of ``batches`` as short
+    jobs sent at once (one batch on the loop); each job's result or error."""
+    writer = GroupCommitWriter(lambda: _connect(table))
+    writer.start()
+    results: list[list[object]] = []
+    try:
+        await writer.submit(insert(100))  # the connection is open: the next batch runs here
+        for jobs in batches:
+            sent = (writer.submit(job, short=True) for job in jobs)
+            results.append(
+                await asyncio.wait_for(asyncio.gather(*sent, return_exceptions=True), 10)
+            )
+    finally:
+        assert _stopped_within(writer, 10)
+    return results
+
+
 async def test_a_short_job_failing_before_it_writes_leaves_the_rest_of_its_batch_on_the_loop(
     table: Path,
 ) -> None:
@@ -397,22 +417,11 @@ async def test_a_short_job_failing_before_it_writes_leaves_the_rest_of_its_batch
         connection.execute("SELECT v FROM t WHERE v = 0").fetchall()
         raise LookupError("no such row")  # as a PUT of a customer that is not there
 
-    writer = GroupCommitWriter(lambda: _connect(table))
-    writer.start()
-    try:
-        await writer.submit(insert(100))  # the connection is open: the next batch runs here
-        results = await asyncio.wait_for(
-            asyncio.gather(
-                writer.submit(_recording(1, runs), short=True),
-                writer.submit(missing, short=True),
-                writer.submit(_recording(100, runs), short=True),  # taken: its statement fails
-                writer.submit(_recording(2, runs), short=True),
-                return_exceptions=True,
-            ),
-            10,
-        )
-    finally:
-        assert _stopped_within(writer, 10)
+    [results] = await _short_batches(
+        table,
+        # 100 is taken: the statement fails, and SQLite undoes it.
+        [_recording(1, runs), missing, _recording(100, runs), _recording(2, runs)],
+    )
     assert results[0] == 1
     assert isinstance(results[1], LookupError)
     assert isinstance(results[2], sqlite3.IntegrityError)
@@ -435,26 +444,13 @@ async def test_a_short_job_failing_after_it_wrote_has_its_batch_run_again_on_the
         connection.execute("INSERT INTO t VALUES (1)")  # taken by the job before: fails
         return 1
 
-    writer = GroupCommitWriter(lambda: _connect(table))
-    writer.start()
-    try:
-        await writer.submit(insert(100))
-        results = await asyncio.wait_for(
-            asyncio.gather(
-                writer.submit(_recording(1, runs), short=True),
-                writer.submit(half_done, short=True),
-                writer.submit(_recording(2, runs), short=True),
-                return_exceptions=True,
-            ),
-            10,
-        )
-        later = await asyncio.wait_for(writer.submit(_recording(3, runs), short=True), 10)
-    finally:
-        assert _stopped_within(writer, 10)
+    results, later = await _short_batches(
+        table, [_recording(1, runs), half_done, _recording(2, runs)], [_recording(3, runs)]
+    )
     assert results[0] == 1
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert results[2] == 1
-    assert later == 1
+    assert later == [1]
     loop_thread = threading.get_ident()
     # On the loop up to the job that failed half-way; then the whole batch again, on the
     # writer's thread, each job in its savepoint; the next batch back on the loop.
@@ -465,6 +461,71 @@ async def test_a_short_job_failing_after_it_wrote_has_its_batch_run_again_on_the
     with sqlite3.connect(table) as other:
         # The half-done job's first row is not kept.
         assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (3,), (100,)]
+
+
+def _failing_once(
+    value: int, runs: list[tuple[int, int]], *, ending_the_transaction: bool = False
+) -> Callable[[sqlite3.Connection], int]:
+    """Insert ``value``, but fail the first time without writing: after rolling the whole
+    transaction back (``ending_the_transaction``, as SQLite does on some faults of the
+    disk), or leaving it as it was."""
+
+    def work(connection: sqlite3.Connection) -> int:
+        runs.append((value, threading.get_ident()))
+        if [run for run, _ in runs].count(value) == 1:
+            if ending_the_transaction:
+                connection.execute("ROLLBACK")
+            raise LookupError("not this time")
+        return connection.execute("INSERT INTO t VALUES (?)", (value,)).rowcount
+
+    return work
+
+
+def _half_done(runs: list[tuple[int, int]]) -> Callable[[sqlite3.Connection], int]:
+    """Insert 7, then 100, which is taken: fails after writing, every time."""
+
+    def work(connection: sqlite3.Connection) -> int:
+        runs.append((7, threading.get_ident()))
+        connection.execute("INSERT INTO t VALUES (7)")
+        return connection.execute("INSERT INTO t VALUES (100)").rowcount
+
+    return work
+
+
+async def test_a_batch_run_again_gives_each_job_the_outcome_of_the_run_that_was_kept(
+    table: Path,
+) -> None:
+    runs: list[tuple[int, int]] = []
+    [results] = await _short_batches(
+        table, [_failing_once(1, runs), _half_done(runs), _recording(2, runs)]
+    )
+    # The first job failed on the loop, then succeeded when the batch ran again.
+    assert results[0] == 1
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert results[2] == 1
+    assert [value for value, _ in runs] == [1, 7, 1, 7, 2]
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (100,)]
+
+
+async def test_a_short_job_whose_failure_ended_the_transaction_has_its_batch_run_again(
+    table: Path,
+) -> None:
+    runs: list[tuple[int, int]] = []
+    [results] = await _short_batches(
+        table,
+        [
+            _recording(1, runs),
+            _failing_once(5, runs, ending_the_transaction=True),
+            _recording(2, runs),
+        ],
+    )
+    # Going on after it would have written the last job outside any transaction, and lost
+    # the first job's row.
+    assert results == [1, 1, 1]
+    assert [value for value, _ in runs] == [1, 5, 1, 5, 2]
+    with sqlite3.connect(table) as other:
+        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (5,), (100,)]
 
 
 def test_the_writer_goes_on_when_the_loop_that_sent_a_batch_closes(table: Path) -> None:

@@ -3,8 +3,9 @@
 SQLite allows one writer at a time and, with ``synchronous=FULL``, every commit waits for an
 fsync. Committing per request caps creates at the fsync rate and blocks the event loop while it
 waits (about 2,200 creates/s measured here). Instead every write is a job; the jobs waiting at
-one moment form a batch, each runs inside its own SAVEPOINT (so one failing job, say a
-duplicate email, is rolled back alone), the batch commits once, and only then are the callers
+one moment form a batch, each runs so that one failing job, say a duplicate email, is undone
+alone (inside its own SAVEPOINT, or see below for the batches the event loop runs), the batch
+commits once, and only then are the callers
 woken. A caller's await therefore returns only after its data is durable, and a batch costs one
 fsync. One batch is on its way at a time; the jobs that come meanwhile form the next.
 
@@ -383,7 +384,11 @@ def _by_loop(batch: list[_Job]) -> dict[asyncio.AbstractEventLoop, list[_Job]]:
 def _run_without_savepoints(connection: sqlite3.Connection, batch: list[_Job]) -> bool:
     """Run ``batch``'s jobs (none written together) in the open transaction, without a
     savepoint each: ``False`` as soon as one fails after changing rows (or its failure
-    ended the transaction), since then the batch must be rolled back."""
+    ended the transaction), since then the batch must be rolled back.
+
+    SQLite counts a statement's changes once it has run to its end, so a job must not leave
+    a changing statement half-stepped (a ``RETURNING`` cursor not read to the end) when it
+    fails: the session's statements always run to their end."""
     for job in batch:
         changes = connection.total_changes  # rows any statement (or trigger) has changed
         try:
