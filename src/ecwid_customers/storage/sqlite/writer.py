@@ -387,8 +387,9 @@ def _run_without_savepoints(connection: sqlite3.Connection, batch: list[_Job]) -
     ended the transaction), since then the batch must be rolled back.
 
     SQLite counts a statement's changes once it has run to its end, so a job must not leave
-    a changing statement half-stepped (a ``RETURNING`` cursor not read to the end) when it
-    fails: the session's statements always run to their end."""
+    a changing statement half-stepped (a ``RETURNING`` cursor of several rows not read to
+    the end) when it fails: the core's writes return one row at most, which the session
+    reads, or are read whole."""
     for job in batch:
         changes = connection.total_changes  # rows any statement (or trigger) has changed
         try:
