@@ -387,6 +387,23 @@ def _recording(value: int, runs: list[tuple[int, int]]) -> Callable[[sqlite3.Con
     return work
 
 
+def _half_done(runs: list[tuple[int, int]]) -> Callable[[sqlite3.Connection], int]:
+    """Insert 7, then 100, which is taken: fails after writing, every time."""
+
+    def work(connection: sqlite3.Connection) -> int:
+        runs.append((7, threading.get_ident()))
+        connection.execute("INSERT INTO t VALUES (7)")
+        return connection.execute("INSERT INTO t VALUES (100)").rowcount
+
+    return work
+
+
+def _kept(table: Path) -> list[int]:
+    """The values the table holds (committed), in order."""
+    with contextlib.closing(sqlite3.connect(table)) as other:
+        return [value for (value,) in other.execute("SELECT v FROM t ORDER BY v")]
+
+
 async def _short_batches(
     table: Path, *batches: list[Callable[[sqlite3.Connection], int]]
 ) -> list[list[object]]:
@@ -429,23 +446,15 @@ async def test_a_short_job_failing_before_it_writes_leaves_the_rest_of_its_batch
     # Each job ran once, all of them on the loop: nothing had to be undone.
     loop_thread = threading.get_ident()
     assert runs == [(1, loop_thread), (0, loop_thread), (100, loop_thread), (2, loop_thread)]
-    with sqlite3.connect(table) as other:
-        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (100,)]
+    assert _kept(table) == [1, 2, 100]
 
 
 async def test_a_short_job_failing_after_it_wrote_has_its_batch_run_again_on_the_writer_thread(
     table: Path,
 ) -> None:
     runs: list[tuple[int, int]] = []
-
-    def half_done(connection: sqlite3.Connection) -> int:
-        runs.append((7, threading.get_ident()))
-        connection.execute("INSERT INTO t VALUES (7)")
-        connection.execute("INSERT INTO t VALUES (1)")  # taken by the job before: fails
-        return 1
-
     results, later = await _short_batches(
-        table, [_recording(1, runs), half_done, _recording(2, runs)], [_recording(3, runs)]
+        table, [_recording(1, runs), _half_done(runs), _recording(2, runs)], [_recording(3, runs)]
     )
     assert results[0] == 1
     assert isinstance(results[1], sqlite3.IntegrityError)
@@ -458,9 +467,7 @@ async def test_a_short_job_failing_after_it_wrote_has_its_batch_run_again_on_the
     assert {thread for _, thread in runs[:2]} == {loop_thread}
     assert loop_thread not in {thread for _, thread in runs[2:5]}
     assert runs[5][1] == loop_thread
-    with sqlite3.connect(table) as other:
-        # The half-done job's first row is not kept.
-        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (3,), (100,)]
+    assert _kept(table) == [1, 2, 3, 100]  # not the half-done job's 7
 
 
 def _failing_once(
@@ -481,17 +488,6 @@ def _failing_once(
     return work
 
 
-def _half_done(runs: list[tuple[int, int]]) -> Callable[[sqlite3.Connection], int]:
-    """Insert 7, then 100, which is taken: fails after writing, every time."""
-
-    def work(connection: sqlite3.Connection) -> int:
-        runs.append((7, threading.get_ident()))
-        connection.execute("INSERT INTO t VALUES (7)")
-        return connection.execute("INSERT INTO t VALUES (100)").rowcount
-
-    return work
-
-
 async def test_a_batch_run_again_gives_each_job_the_outcome_of_the_run_that_was_kept(
     table: Path,
 ) -> None:
@@ -504,8 +500,7 @@ async def test_a_batch_run_again_gives_each_job_the_outcome_of_the_run_that_was_
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert results[2] == 1
     assert [value for value, _ in runs] == [1, 7, 1, 7, 2]
-    with sqlite3.connect(table) as other:
-        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (100,)]
+    assert _kept(table) == [1, 2, 100]
 
 
 async def test_a_short_job_whose_failure_ended_the_transaction_has_its_batch_run_again(
@@ -524,8 +519,7 @@ async def test_a_short_job_whose_failure_ended_the_transaction_has_its_batch_run
     # the first job's row.
     assert results == [1, 1, 1]
     assert [value for value, _ in runs] == [1, 5, 1, 5, 2]
-    with sqlite3.connect(table) as other:
-        assert other.execute("SELECT v FROM t ORDER BY v").fetchall() == [(1,), (2,), (5,), (100,)]
+    assert _kept(table) == [1, 2, 5, 100]
 
 
 def test_the_writer_goes_on_when_the_loop_that_sent_a_batch_closes(table: Path) -> None:
